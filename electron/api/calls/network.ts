@@ -1,0 +1,2 @@
+// Contract entries for the network capability. Entries are added as the capability is built.
+export const networkCalls = {};

@@ -1,0 +1,94 @@
+import type { z } from 'zod';
+import { isApplianceError } from '../engine/errors.js';
+import type { OnEvent } from '../engine/events/index.js';
+import { type ApiError, CallEnvelope, type CallResult, calls, isMethod, type Method } from './contract.js';
+import type { AppPaths, HandlerContext } from './handler-context.js';
+import { handlers as defaultHandlers } from './handlers.js';
+import { redactText } from '../engine/redact.js';
+
+type AnyHandler = (input: unknown, ctx: HandlerContext) => Promise<unknown>;
+
+export interface Dispatcher {
+  /** Runs one call; never throws: every failure is a typed error result. */
+  dispatch(method: string, envelope: unknown, onEvent: OnEvent): Promise<CallResult>;
+  cancel(task: string): boolean;
+  /** The methods this dispatcher serves (exactly the contract's). */
+  readonly methods: readonly Method[];
+}
+
+/**
+ * The one handler wrapper both hosts use: checks the method is in the contract, validates the
+ * envelope and input, runs the handler with an AbortSignal registered under the caller's task
+ * id, validates (and so strips) the output, and turns every failure into a typed error with
+ * secrets redacted from the message.
+ */
+export function createDispatcher(opts: {
+  host: 'electron' | 'console';
+  paths: AppPaths;
+  handlers?: Record<string, AnyHandler>;
+  log?: (line: string) => void;
+}): Dispatcher {
+  const handlers = (opts.handlers ?? defaultHandlers) as Record<string, AnyHandler>;
+  const running = new Map<string, AbortController>();
+  const cancel = (task: string) => {
+    const c = running.get(task);
+    if (!c) return false;
+    c.abort();
+    return true;
+  };
+
+  async function dispatch(method: string, envelope: unknown, onEvent: OnEvent): Promise<CallResult> {
+    if (!isMethod(method)) return fail({ code: 'UNKNOWN_METHOD', message: `"${method}" is not a call of this appliance.` });
+    const env = CallEnvelope.safeParse(envelope);
+    if (!env.success) return fail(validationError(`Malformed call to ${method}.`, env.error));
+    const def = calls[method];
+    const input = def.input.safeParse(env.data.input ?? {});
+    if (!input.success) return fail(validationError(`Invalid input to ${method}.`, input.error));
+
+    const { task } = env.data;
+    if (running.has(task)) return fail({ code: 'CONFLICT', message: `Task id ${task} is already running.` });
+    const controller = new AbortController();
+    running.set(task, controller);
+    const started = Date.now();
+    try {
+      const handler = handlers[method];
+      if (!handler) return fail({ code: 'INTERNAL', message: `No handler for ${method}.` });
+      const ctx: HandlerContext = { task, onEvent, signal: controller.signal, host: opts.host, paths: opts.paths, cancelTask: cancel };
+      const raw = await handler(input.data, ctx);
+      const out = (def.output as z.ZodType).safeParse(raw);
+      if (!out.success) return fail({ code: 'INTERNAL', message: `${method} produced output that does not match the contract.`, issues: issuesOf(out.error) });
+      opts.log?.(`${method} ok in ${Date.now() - started} ms`);
+      return { ok: true, value: out.data as never };
+    } catch (e) {
+      const error = toApiError(e, controller.signal);
+      opts.log?.(`${method} failed in ${Date.now() - started} ms: ${error.code} ${error.message}`);
+      return fail(error);
+    } finally {
+      running.delete(task);
+    }
+  }
+
+  return { dispatch, cancel, methods: Object.keys(calls) as Method[] };
+}
+
+function fail(error: ApiError): CallResult {
+  return { ok: false, error: { ...error, message: redactText(error.message) } };
+}
+
+function issuesOf(error: z.ZodError) {
+  return error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message }));
+}
+
+function validationError(message: string, error: z.ZodError): ApiError {
+  const issues = issuesOf(error);
+  const first = issues[0];
+  return { code: 'VALIDATION', message: first ? `${message} ${first.path}: ${first.message}` : message, issues };
+}
+
+export function toApiError(e: unknown, signal?: AbortSignal): ApiError {
+  if (isApplianceError(e)) {
+    return { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
+  }
+  if (signal?.aborted) return { code: 'CANCELLED', message: 'Cancelled by the user.' };
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}

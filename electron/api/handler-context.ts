@@ -1,0 +1,21 @@
+import type { OnEvent } from '../engine/events/index.js';
+
+/** Where the running app keeps its things; set by the host at start. */
+export interface AppPaths {
+  /** installer-assets/ and shipped bundles (extraResources in a packaged app, the repo in dev). */
+  resourcesDir: string;
+  /** Per-user state: trusted keys, verify cache, recent sites. */
+  dataDir: string;
+}
+
+/** What every handler gets besides its input. */
+export interface HandlerContext {
+  /** The caller's task id: put it on every event so the renderer can group them. */
+  task: string;
+  onEvent: OnEvent;
+  signal: AbortSignal;
+  host: 'electron' | 'console';
+  paths: AppPaths;
+  /** Cancels another running task (used by task.cancel). */
+  cancelTask: (task: string) => boolean;
+}

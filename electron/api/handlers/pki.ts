@@ -1,0 +1,2 @@
+// Handlers for the pki capability's contract entries (see ../calls/pki.ts).
+export const pkiHandlers = {};

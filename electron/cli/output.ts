@@ -1,0 +1,85 @@
+import pc from 'picocolors';
+import { ApplianceError, isApplianceError } from '../engine/errors.js';
+import type { ApplianceEvent, OnEvent } from '../engine/events/index.js';
+
+/** Exit codes: 0 ok, 1 the thing checked failed (verdict fail, verify failed), 2 bad usage/input, 3 other errors. */
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, ERROR: 3 } as const;
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** A plain aligned table; columns sized to content; no colours when not a TTY. */
+export function formatTable(headers: string[], rows: (string | number | null | undefined)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => visibleLength(r[i] ?? ''))));
+  const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(c)))).join('  ').trimEnd();
+  return [pc.bold(line(cells[0]!)), ...cells.slice(1).map(line)].join('\n');
+}
+
+function visibleLength(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\u001b\[[0-9;]*m/g, '').length;
+}
+
+export function humanBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+}
+
+/**
+ * Event sink for the CLI: a redrawn progress line on a TTY, nothing on a pipe (so --json
+ * output stays clean), warnings and errors to stderr always.
+ */
+export function cliEventSink(opts: { quiet?: boolean } = {}): OnEvent {
+  const tty = process.stderr.isTTY && !opts.quiet;
+  return (e: ApplianceEvent) => {
+    if (e.type === 'progress' && tty) {
+      const pct = e.total ? ` ${((e.done / e.total) * 100).toFixed(1)}%` : '';
+      const amount = e.unit === 'bytes' ? `${humanBytes(e.done)}${e.total ? ' / ' + humanBytes(e.total) : ''}` : `${e.done}${e.total ? '/' + e.total : ''}`;
+      const rate = e.rate && e.unit === 'bytes' ? `  ${(e.rate / 1e6).toFixed(0)} MB/s` : '';
+      const eta = e.eta !== undefined && e.done !== e.total ? `  ETA ${Math.ceil(e.eta)}s` : '';
+      process.stderr.write(`\r\u001b[2K${e.label ?? e.task}:${pct}  ${amount}${rate}${eta}`);
+      if (e.total !== null && e.done >= e.total) process.stderr.write('\n');
+    } else if (e.type === 'log' && (e.stream === 'warn' || e.stream === 'error')) {
+      process.stderr.write(`${e.stream === 'error' ? pc.red('error') : pc.yellow('warning')}: ${e.host ? e.host + ': ' : ''}${e.line}\n`);
+    } else if (e.type === 'log' && e.stream === 'info' && tty) {
+      process.stderr.write(`${e.host ? e.host + ': ' : ''}${e.line}\n`);
+    }
+  };
+}
+
+/**
+ * Wraps a command action: ApplianceErrors print one clear line (and details with --json),
+ * anything else prints as an internal error. Never prints a stack unless APPLIANCE_DEBUG=1.
+ */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const code = await fn(...args);
+      process.exitCode = code ?? EXIT.OK;
+    } catch (e) {
+      process.exitCode = reportError(e);
+    }
+  };
+}
+
+export function reportError(e: unknown): number {
+  if (process.env.APPLIANCE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  if (isApplianceError(e)) {
+    process.stderr.write(`${pc.red('error')}: ${e.message}\n`);
+    return e.code === 'VALIDATION' ? EXIT.USAGE : e.code === 'INTEGRITY' ? EXIT.FAILED : EXIT.ERROR;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`${pc.red('internal error')}: ${message}\n`);
+  return EXIT.ERROR;
+}
+
+export { ApplianceError };

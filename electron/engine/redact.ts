@@ -1,0 +1,51 @@
+/**
+ * Secret redaction for everything that leaves the engine as text: logs, events, audit lines,
+ * error messages, diagnostic bundles. Two layers: exact values registered when secrets are
+ * decrypted or generated (passwords, tokens), and patterns for secrets we never registered
+ * (PEM private keys, `password=...` style assignments, bearer tokens).
+ */
+const known = new Set<string>();
+export const REDACTED = '[REDACTED]';
+
+/** Registers a secret value so it is masked wherever it later appears. Short values are ignored (too many false hits). */
+export function registerSecret(value: string | undefined | null): void {
+  if (value && value.length >= 4) known.add(value);
+}
+
+/** For tests: forget registered secrets. */
+export function clearRegisteredSecrets(): void {
+  known.clear();
+}
+
+const PATTERNS: [RegExp, string][] = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, `-----BEGIN PRIVATE KEY-----${REDACTED}-----END PRIVATE KEY-----`],
+  [/\b((?:[A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_KEY))\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, `$1${REDACTED}`],
+  [/\b(Authorization:\s*(?:Bearer|Basic)\s+)\S+/gi, `$1${REDACTED}`],
+  [/(\/\/[^:/@\s]+:)[^@/\s]+@/g, `$1${REDACTED}@`],
+];
+
+export function redactText(text: string): string {
+  let out = text;
+  // Longest first, so a secret that contains another is masked whole.
+  for (const secret of [...known].sort((a, b) => b.length - a.length)) {
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
+  return out;
+}
+
+/** Deep-redacts string leaves of a JSON-like value, and masks values under secret-looking keys. */
+export function redactValue<T>(value: T): T {
+  return walk(value) as T;
+}
+
+const SECRET_KEY = /(password|passphrase|secret|token|private[-_]?key|apikey|api_key)/i;
+
+function walk(v: unknown, key?: string): unknown {
+  if (typeof v === 'string') return key && SECRET_KEY.test(key) ? REDACTED : redactText(v);
+  if (Array.isArray(v)) return v.map((x) => walk(x));
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x, k)]));
+  }
+  return v;
+}
