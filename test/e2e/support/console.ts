@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** The console URL (with its session token) printed by the global setup's `appliance console`. */
+export function consoleUrl(): string {
+  return process.env.APPLIANCE_CONSOLE_URL ?? readFileSync(join(root, 'test-results', 'e2e-console-url.txt'), 'utf8').trim();
+}
+
+/** Opens the app and waits until the shell is connected to the engine. */
+export async function openApp(page: Page): Promise<void> {
+  await page.goto(consoleUrl());
+  await page.getByTestId('app-version').filter({ hasText: /^v\d/ }).waitFor();
+}
+
+/** Saves a full-page screenshot under test-results/screens/NAME.png (look at these). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const path = join(root, 'test-results', 'screens', `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export const repoRoot = root;

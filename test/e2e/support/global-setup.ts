@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const URL_FILE = join(root, 'test-results', 'e2e-console-url.txt');
+
+/**
+ * Starts `appliance console` exactly as a person would and waits for the URL line it prints.
+ * The renderer must already be built (npm run test:e2e builds it first).
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  mkdirSync(dirname(URL_FILE), { recursive: true });
+  const child = spawn(process.execPath, [join(root, 'bin', 'appliance.js'), 'console', '--port', '0'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, APPLIANCE_DATA_DIR: join(root, 'test-results', 'e2e-data') },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`console did not print its URL within 30 s: ${out}`)), 30_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`console exited with ${code}: ${out}`)));
+  });
+  writeFileSync(URL_FILE, url);
+  process.env.APPLIANCE_CONSOLE_URL = url;
+  return async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+}
