@@ -44,7 +44,7 @@ export function createWebSocketTransport(): Transport {
       };
       ws.onclose = () => {
         socket = null;
-        for (const [id, done] of pending) done({ ok: false, error: { code: 'UNREACHABLE', message: 'Lost the connection to the console host.' } });
+        for (const done of pending.values()) done({ ok: false, error: { code: 'UNREACHABLE', message: 'Lost the connection to the console host.' } });
         pending.clear();
       };
     });
