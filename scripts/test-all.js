@@ -15,6 +15,18 @@ const only = process.argv.slice(2);
 
 const suites = [
   {
+    // Types and lint are checks like any other: a red typecheck must fail CI.
+    name: 'static',
+    report: join(results, 'static.json'),
+    run: () => {
+      const checks = { typecheck: run(['npx', 'tsc', '-p', 'tsconfig.json', '--noEmit'], {}), lint: run(['npx', 'eslint', '.'], {}) };
+      const failed = Object.entries(checks).filter(([, s]) => s !== 0).map(([n]) => n);
+      writeFileSync(join(results, 'static.json'), JSON.stringify({ checks, failed }));
+      return failed.length ? 1 : 0;
+    },
+    count: (j) => ({ passed: 2 - j.failed.length, failed: j.failed.length, skipped: 0, note: j.failed.length ? `failed: ${j.failed.join(', ')}` : undefined }),
+  },
+  {
     name: 'unit',
     report: join(results, 'unit.json'),
     cmd: ['npx', 'vitest', 'run', '--project', 'unit', '--reporter=default', '--reporter=json', `--outputFile.json=${join(results, 'unit.json')}`],
@@ -41,7 +53,7 @@ for (const suite of suites) {
   console.log(`\n=== ${suite.name} ===`);
   rmSync(suite.report, { force: true });
   if (suite.pre) run(suite.pre, {});
-  const status = run(suite.cmd, suite.env ?? {});
+  const status = suite.run ? suite.run() : run(suite.cmd, suite.env ?? {});
   let c = existsSync(suite.report) ? suite.count(JSON.parse(readFileSync(suite.report, 'utf8'))) : null;
   if (!c) c = { passed: 0, failed: 1, skipped: 0, note: `no report (exit ${status})` };
   else if (status !== 0 && c.failed === 0) c = { ...c, failed: 1, note: `runner exited ${status} with no failed test (setup or collection error)` };
