@@ -9,7 +9,7 @@ export default defineConfig({
   timeout: 60_000,
   workers: 1,
   retries: 0,
-  reporter: process.env.CI ? [['list'], ['json', { outputFile: '../../test-results/e2e.json' }]] : [['list']],
+  reporter: [['list']],
   globalSetup: './support/global-setup.ts',
   use: {
     browserName: 'chromium',
