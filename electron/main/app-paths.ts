@@ -10,7 +10,8 @@ import type { AppPaths } from '../api/handler-context.js';
  */
 export function repoRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const up = here.includes(`${'/dist/'}electron`) ? '../../..' : '../..';
+  // Either separator: a Windows build's paths use backslashes.
+  const up = /[\\/]dist[\\/]electron([\\/]|$)/.test(here) ? '../../..' : '../..';
   return resolve(here, up);
 }
 

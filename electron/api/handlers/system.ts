@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../main/app-paths.js';
 import type { HandlerMap } from '../handlers.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+// From the repo root, so it resolves the same from electron/ sources and compiled dist/.
+const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
 
 export const systemHandlers = {
   'app.info': async (_input, ctx) => ({
