@@ -3,12 +3,16 @@ import { join } from 'node:path';
 import { repoRoot } from '../../main/app-paths.js';
 import type { HandlerMap } from '../handlers.js';
 
-// From the repo root, so it resolves the same from electron/ sources and compiled dist/.
-const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
+let version: string | undefined;
+/** Read on first use, from the repo root, so it resolves the same from sources and compiled dist/. */
+function appVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
+}
 
 export const systemHandlers = {
   'app.info': async (_input, ctx) => ({
-    version: pkg.version,
+    version: appVersion(),
     host: ctx.host,
     platform: process.platform,
     arch: process.arch,
