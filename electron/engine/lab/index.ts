@@ -1,0 +1,302 @@
+/**
+ * The practice lab: real fake servers on this machine. Each node is a network namespace with its
+ * own pid/mount/uts namespaces, an overlay root filesystem over a cached Debian bookworm base,
+ * pivot_root, tini, sshd with its own ed25519 host key, and optionally dockerd. Nodes sit on one
+ * Linux bridge with no default route. See docs/lab.md.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ApplianceError, isApplianceError, throwIfAborted } from '../errors.js';
+import { ignoreEvents, type OnEvent } from '../events/index.js';
+import { ensureBaseRootfs } from './base-rootfs.js';
+import { hostCgroupLayout } from './cgroups.js';
+import { assertRoot, assertTools, HOST_TOOLS } from './host-tools.js';
+import { ensureClientKey, fingerprintOf, writeKnownHosts, writeSshConfig } from './keys.js';
+import { acquireLock } from './lock.js';
+import {
+  bridgeAddress,
+  DEFAULT_LAB_NAME,
+  labNames,
+  nodeAddress,
+  nodeNames,
+  pickSubnetOctet,
+  preferredSubnetOctet,
+  resolveStateDir,
+  subnetOf,
+  validateLabName,
+  validateNodeCount,
+  type LabNames,
+} from './naming.js';
+import { addForwardRules, bridgeNetfilterOn, createBridge, createNodeNetwork, labLinks, labNetns, octetsInUse } from './network.js';
+import { prepareNodeFiles } from './node-files.js';
+import { startNode } from './node-process.js';
+import { isAlive } from './processes.js';
+import { dockerAnswers, sshBanner, sshLogin, until } from './readiness.js';
+import type { LabNode, LabStatus } from './schema.js';
+import { readState, writeState, type LabState } from './state.js';
+import { teardownLab } from './teardown.js';
+
+export { LabNode, LabStatus } from './schema.js';
+export { execInNode, nodeExecArgv, type NodeExecResult } from './node-exec.js';
+export { DEFAULT_LAB_NAME, DEFAULT_STATE_DIR, MAX_NODES } from './naming.js';
+
+export interface LabUpOptions {
+  /** Lab name (1-8 lowercase letters/digits), default "lab". Several labs can coexist. */
+  name?: string;
+  /** Number of nodes, 1..15, default 3. */
+  nodes?: number;
+  /** Run dockerd in every node (vfs storage, cgroups mirrored from the host). */
+  docker?: boolean;
+  /** State root; default APPLIANCE_LAB_DIR or /var/lib/airgap-appliance/lab. */
+  stateDir?: string;
+  onEvent?: OnEvent;
+  signal?: AbortSignal;
+}
+
+const SSH_READY_MS = 30_000;
+const DOCKER_READY_MS = 120_000;
+
+function downHint(name: string): string {
+  return name === DEFAULT_LAB_NAME ? '`appliance lab down`' : `\`appliance lab down --name ${name}\``;
+}
+
+/**
+ * Brings a lab up and resolves once every node accepts SSH logins with the lab key (and, with
+ * `docker`, answers `docker info`). Builds the base root filesystem first if it is not cached.
+ * Throws PERMISSION when not root, UNSUPPORTED when host tools are missing, CONFLICT when the
+ * lab is already up. Anything it created is removed again if it fails or is cancelled.
+ */
+export async function labUp(opts: LabUpOptions = {}): Promise<LabStatus> {
+  const name = validateLabName(opts.name ?? DEFAULT_LAB_NAME);
+  const count = validateNodeCount(opts.nodes ?? 3);
+  const docker = opts.docker ?? false;
+  const stateDir = resolveStateDir(opts.stateDir);
+  const onEvent = opts.onEvent ?? ignoreEvents;
+  const signal = opts.signal;
+  const task = `lab.up:${name}`;
+  assertRoot();
+  assertTools(HOST_TOOLS);
+
+  const lab = labNames(name, stateDir);
+  const step = (s: string, state: 'running' | 'done' | 'failed', title?: string) => onEvent({ type: 'step', task, step: s, state, title });
+  const info = (line: string, host?: string) => onEvent({ type: 'log', task, stream: 'info', line, host });
+  onEvent({ type: 'task', task, method: 'lab.up', state: 'running' });
+
+  const release = await acquireLock(lab.lockPath, {
+    timeoutMs: 10 * 60_000,
+    signal,
+    busyMessage: `Another \`appliance lab\` command is still working on lab "${name}".`,
+  });
+  let created = false;
+  try {
+    // Already up? Or debris from a crash (then clean it up first).
+    const existing = readState(lab.statePath);
+    if (existing?.ready && existing.nodes.some((n) => n.pid && isAlive(n.pid, n.startTime))) {
+      throw new ApplianceError('CONFLICT', `Lab "${name}" is already up (${existing.nodes.length} nodes). Run ${downHint(name)} first.`);
+    }
+    if (existing || (await labNetns(lab)).length > 0 || (await labLinks(lab)).length > 0 || existsSync(lab.labDir)) {
+      info(`Cleaning up leftovers of an earlier lab "${name}" that did not shut down cleanly...`);
+      await teardownLab(lab, existing, { onEvent, task });
+    }
+
+    step('base', 'running', 'Base root filesystem');
+    const baseDir = await ensureBaseRootfs(stateDir, { onEvent, task, signal });
+    step('base', 'done');
+    throwIfAborted(signal);
+
+    const octet = pickSubnetOctet(name, await octetsTaken(lab));
+    const nodes = Array.from({ length: count }, (_, i) => nodeNames(lab, i + 1));
+    const state: LabState = {
+      version: 1,
+      name,
+      stateDir,
+      baseDir,
+      bridge: lab.bridge,
+      octet,
+      subnet: subnetOf(octet),
+      docker,
+      createdAt: new Date().toISOString(),
+      ready: false,
+      nodes: nodes.map((n) => ({
+        name: n.name,
+        index: n.index,
+        netns: n.netns,
+        vethHost: n.vethHost,
+        address: nodeAddress(octet, n.index),
+        cgroupParent: n.cgroupParent,
+      })),
+    };
+    // Written before the first resource exists, so teardown after a crash knows what to undo.
+    await mkdir(lab.labDir, { recursive: true, mode: 0o755 });
+    created = true;
+    await writeState(lab.statePath, state);
+
+    step('files', 'running', 'Keys and node files');
+    const clientPub = await ensureClientKey(lab.keyPath, name);
+    const hosts = state.nodes.map((n) => ({ name: n.name, address: n.address, netns: n.netns }));
+    const hostPubs = await Promise.all(
+      nodes.map((n) =>
+        prepareNodeFiles({ baseDir, node: n, labName: name, clientPublicKey: clientPub, hosts, bridgeAddress: bridgeAddress(octet), docker }),
+      ),
+    );
+    state.nodes.forEach((n, i) => (n.hostKeyFingerprint = fingerprintOf(hostPubs[i]!)));
+    await writeKnownHosts(
+      lab.knownHostsPath,
+      state.nodes.map((n, i) => ({ names: [n.address, n.name, n.netns], publicKeyLine: hostPubs[i]! })),
+    );
+    await writeSshConfig(lab.sshConfigPath, {
+      keyPath: lab.keyPath,
+      knownHostsPath: lab.knownHostsPath,
+      nodes: state.nodes.map((n) => ({ aliases: [n.name, n.netns], address: n.address })),
+    });
+    await writeState(lab.statePath, state);
+    step('files', 'done');
+    throwIfAborted(signal);
+
+    step('network', 'running', 'Bridge and veths');
+    await createBridge(lab, bridgeAddress(octet));
+    await addForwardRules(lab);
+    if (bridgeNetfilterOn()) info(`Bridge netfilter is on: FORWARD rules tagged "${lab.iptablesComment}" let node-to-node traffic through.`);
+    for (const [i, n] of nodes.entries()) await createNodeNetwork(lab, n, state.nodes[i]!.address);
+    step('network', 'done');
+    throwIfAborted(signal);
+
+    step('nodes', 'running', `Starting ${count} node(s)`);
+    const cgroups = hostCgroupLayout();
+    if (docker && cgroups.hierarchies.length === 0) {
+      throw new ApplianceError('UNSUPPORTED', 'dockerd in the lab needs cgroups, and no cgroup hierarchy is mounted under /sys/fs/cgroup on this machine.');
+    }
+    for (const [i, n] of nodes.entries()) {
+      const p = await startNode(n, { baseDir, docker, cgroups });
+      Object.assign(state.nodes[i]!, p);
+      await writeState(lab.statePath, state);
+      onEvent({ type: 'progress', task, label: 'start nodes', done: i + 1, total: count, unit: 'items' });
+    }
+    step('nodes', 'done');
+
+    step('ready', 'running', docker ? 'Waiting for sshd and dockerd' : 'Waiting for sshd');
+    let ready = 0;
+    await Promise.all(
+      state.nodes.map(async (n, i) => {
+        const node = nodes[i]!;
+        const alive = () => isAlive(n.pid!, n.startTime);
+        const banner = await until(async () => !alive() || (await sshBanner(n.address, 22, 1000)), SSH_READY_MS, 100, signal);
+        throwIfAborted(signal);
+        if (!banner || !alive()) {
+          throw new ApplianceError('FAILED', `${n.name}: ${alive() ? 'sshd did not answer' : 'the node exited'} within ${SSH_READY_MS / 1000} s. See ${node.consoleLog}.`);
+        }
+        let login = { ok: false, error: '' };
+        for (let t = 0; t < 5 && !login.ok; t++) {
+          login = await sshLogin({ address: n.address, keyPath: lab.keyPath, knownHostsPath: lab.knownHostsPath, user: 'root' });
+        }
+        if (!login.ok) throw new ApplianceError('FAILED', `${n.name}: ssh login with the lab key failed: ${login.error}. See ${node.consoleLog}.`);
+        if (docker) {
+          const ok = await until(async () => !alive() || (await dockerAnswers({ ...n, pid: n.pid! })), DOCKER_READY_MS, 250, signal);
+          throwIfAborted(signal);
+          if (!ok || !alive()) {
+            throw new ApplianceError('FAILED', `${n.name}: dockerd did not answer \`docker info\` within ${DOCKER_READY_MS / 1000} s. See /var/log/dockerd.log on the node.`);
+          }
+        }
+        info(docker ? 'sshd and dockerd ready' : 'sshd ready', n.name);
+        onEvent({ type: 'progress', task, label: 'nodes ready', done: ++ready, total: count, unit: 'items' });
+      }),
+    );
+    state.ready = true;
+    await writeState(lab.statePath, state);
+    step('ready', 'done');
+    const status = await labStatus({ name, stateDir });
+    onEvent({ type: 'task', task, method: 'lab.up', state: 'done' });
+    return status;
+  } catch (e) {
+    const cancelled = isApplianceError(e) && e.code === 'CANCELLED';
+    if (created) {
+      info(`lab up ${cancelled ? 'cancelled' : 'failed'}: removing what it created...`);
+      await teardownLab(lab, readState(lab.statePath), { onEvent, task }).catch((te: unknown) =>
+        onEvent({ type: 'log', task, stream: 'warn', line: `Cleanup incomplete: ${te instanceof Error ? te.message : String(te)}` }),
+      );
+    }
+    onEvent({ type: 'task', task, method: 'lab.up', state: cancelled ? 'cancelled' : 'failed', error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  } finally {
+    release();
+  }
+}
+
+/** Octets other labs (running or recorded) and host interfaces already use. */
+async function octetsTaken(lab: LabNames): Promise<Set<number>> {
+  const taken = await octetsInUse(lab.bridge);
+  const labsDir = path.join(lab.stateDir, 'labs');
+  if (existsSync(labsDir)) {
+    for (const other of readdirSync(labsDir)) {
+      if (other === lab.name) continue;
+      const st = readState(path.join(labsDir, other, 'state.json'));
+      if (st) taken.add(st.octet);
+    }
+  }
+  return taken;
+}
+
+/**
+ * The lab as it is now. `nodes` is empty when the lab is down; each node's `running` is checked
+ * for real (PID 1 alive and sshd answering with an SSH banner). Works without root.
+ */
+export async function labStatus(opts: { name?: string; stateDir?: string } = {}): Promise<LabStatus> {
+  const name = validateLabName(opts.name ?? DEFAULT_LAB_NAME);
+  const stateDir = resolveStateDir(opts.stateDir);
+  const lab = labNames(name, stateDir);
+  const state = readState(lab.statePath);
+  if (!state) {
+    return { name, stateDir, bridge: lab.bridge, subnet: subnetOf(preferredSubnetOctet(name)), knownHostsPath: '', sshConfigPath: '', nodes: [] };
+  }
+  const nodes: LabNode[] = await Promise.all(
+    state.nodes.map(async (n) => {
+      const alive = !!n.pid && isAlive(n.pid, n.startTime);
+      const running = alive && (await sshBanner(n.address, 22, 2000));
+      return {
+        name: n.name,
+        address: n.address,
+        sshPort: 22,
+        user: 'root',
+        keyPath: lab.keyPath,
+        hostKeyFingerprint: n.hostKeyFingerprint ?? 'SHA256:unknown',
+        knownHostsPath: lab.knownHostsPath,
+        netns: n.netns,
+        docker: state.docker,
+        running,
+        ...(alive && n.pid ? { pid: n.pid } : {}),
+      };
+    }),
+  );
+  return { name, stateDir, bridge: state.bridge, subnet: state.subnet, knownHostsPath: lab.knownHostsPath, sshConfigPath: lab.sshConfigPath, nodes };
+}
+
+/**
+ * Takes a lab down completely: nodes (SIGTERM to each node's PID 1, SIGKILL after a timeout),
+ * stray processes, iptables rules, netns, veths, bridge, mounts, cgroups and the lab's files.
+ * Works from the state file and by scanning, so it is safe after a crash and safe to run twice.
+ * Keeps the cached base root filesystem.
+ */
+export async function labDown(opts: { name?: string; stateDir?: string; onEvent?: OnEvent } = {}): Promise<void> {
+  const name = validateLabName(opts.name ?? DEFAULT_LAB_NAME);
+  const stateDir = resolveStateDir(opts.stateDir);
+  const onEvent = opts.onEvent ?? ignoreEvents;
+  const task = `lab.down:${name}`;
+  assertRoot();
+  assertTools({ ip: HOST_TOOLS.ip, iptables: HOST_TOOLS.iptables, umount: HOST_TOOLS.umount });
+  const lab = labNames(name, stateDir);
+  onEvent({ type: 'task', task, method: 'lab.down', state: 'running' });
+  const release = await acquireLock(lab.lockPath, {
+    timeoutMs: 10 * 60_000,
+    busyMessage: `Another \`appliance lab\` command is still working on lab "${name}".`,
+  });
+  try {
+    await teardownLab(lab, readState(lab.statePath), { onEvent, task });
+    onEvent({ type: 'task', task, method: 'lab.down', state: 'done' });
+  } catch (e) {
+    onEvent({ type: 'task', task, method: 'lab.down', state: 'failed', error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { ApplianceError } from '../errors.js';
+
+/**
+ * The lab's state file: everything teardown needs to undo `lab up`, written before the first
+ * resource is created and updated as nodes start, so a crash mid-way can still be cleaned up.
+ */
+export const NodeState = z.object({
+  name: z.string(),
+  index: z.number().int().positive(),
+  netns: z.string(),
+  vethHost: z.string(),
+  address: z.string(),
+  cgroupParent: z.string(),
+  hostKeyFingerprint: z.string().optional(),
+  /** Host PID of the node's PID 1 (node-init.sh, then tini) and its kernel start time. */
+  pid: z.number().int().positive().optional(),
+  startTime: z.number().int().nonnegative().optional(),
+  /** Host PID of the `unshare` parent. */
+  unsharePid: z.number().int().positive().optional(),
+});
+
+export const LabState = z.object({
+  version: z.literal(1),
+  name: z.string(),
+  stateDir: z.string(),
+  baseDir: z.string(),
+  bridge: z.string(),
+  octet: z.number().int().min(1).max(250),
+  subnet: z.string(),
+  docker: z.boolean(),
+  createdAt: z.string(),
+  /** False until every node answered: a lab that never got ready is torn down, not reused. */
+  ready: z.boolean(),
+  nodes: z.array(NodeState),
+});
+
+export type NodeState = z.infer<typeof NodeState>;
+export type LabState = z.infer<typeof LabState>;
+
+/** The state, or null when missing or unreadable (teardown then relies on scanning alone). */
+export function readState(file: string): LabState | null {
+  let raw: string;
+  try {
+    raw = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EACCES') {
+      throw new ApplianceError('PERMISSION', `Cannot read the lab state ${file}: run as root or with sudo.`);
+    }
+    return null;
+  }
+  try {
+    const parsed = LabState.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Atomic write (temp file + rename): a reader never sees half a state file. */
+export async function writeState(file: string, state: LabState): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  // Readable by everyone (no secrets in it) so `lab status` works without root.
+  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o644 });
+  await rename(tmp, file);
+}

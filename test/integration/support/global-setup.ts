@@ -1,0 +1,90 @@
+/**
+ * vitest globalSetup for the integration project: brings up the shared practice lab "it"
+ * (3 nodes, dockerd in each) once for the whole run, reusing it when it is already up and
+ * healthy, and takes it down at the end unless KEEP_LAB=1. A lab it found running (kept by an
+ * earlier KEEP_LAB=1 run, or in use by another run on this machine) is left running: only the
+ * run that brought the lab up takes it down.
+ *
+ * When the lab cannot come up (not root, host tools missing, ...) the run fails if
+ * LAB_REQUIRED=1; otherwise the reason is handed to the test workers (`inject('lab')`) and
+ * every `describeWithLab` suite is skipped with that reason.
+ */
+import type { TestProject } from 'vitest/node';
+import { labDown, labStatus, labUp } from '../../../electron/engine/lab/index.js';
+import type { ApplianceEvent } from '../../../electron/engine/events/index.js';
+import { ApplianceError } from '../../../electron/engine/errors.js';
+
+/** Name of the lab shared by all integration tests. Tests that need their own lab use another name. */
+export const IT_LAB_NAME = 'it';
+export const IT_LAB_NODES = 3;
+
+/** What the global setup hands to test files. */
+export interface LabAvailability {
+  ok: boolean;
+  /** Why the lab is unavailable (when ok is false). */
+  reason?: string;
+  name: string;
+  /** State root passed to labStatus (APPLIANCE_LAB_DIR or the default). */
+  stateDir?: string;
+  /** True when this run brought the lab up (and so takes it down). */
+  createdByThisRun?: boolean;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    lab: LabAvailability;
+  }
+}
+
+function progress(e: ApplianceEvent): void {
+  // Only the long, rare phase is worth a line: the first-time base rootfs build.
+  if (e.type === 'log' && (e.stream === 'info' || e.stream === 'warn' || e.stream === 'error')) {
+    process.stderr.write(`[lab ${IT_LAB_NAME}] ${e.host ? e.host + ': ' : ''}${e.line}\n`);
+  }
+}
+
+async function bringUp(stateDir: string | undefined): Promise<LabAvailability> {
+  const base = { name: IT_LAB_NAME, stateDir };
+  if (process.platform !== 'linux') return { ...base, ok: false, reason: 'the practice lab needs Linux' };
+  if (process.getuid?.() !== 0) return { ...base, ok: false, reason: 'the practice lab needs root (run the integration tests as root)' };
+  const isHealthy = async () => {
+    const st = await labStatus({ name: IT_LAB_NAME, stateDir });
+    return st.nodes.length === IT_LAB_NODES && st.nodes.every((n) => n.running && n.docker);
+  };
+  const reuse = () => {
+    process.stderr.write(`[lab ${IT_LAB_NAME}] reusing the running lab; it stays up after the run\n`);
+    return { ...base, ok: true, createdByThisRun: false };
+  };
+  try {
+    if (await isHealthy()) return reuse();
+    const t = Date.now();
+    try {
+      // labUp waits for another run's `lab up` (lab lock) and cleans up after a crashed one.
+      await labUp({ name: IT_LAB_NAME, nodes: IT_LAB_NODES, docker: true, stateDir, onEvent: progress });
+    } catch (e) {
+      if (!(e instanceof ApplianceError && e.code === 'CONFLICT')) throw e;
+      if (await isHealthy()) return reuse(); // another run brought it up meanwhile
+      // Up but broken (a node not running) or of another shape: replace it.
+      await labDown({ name: IT_LAB_NAME, stateDir, onEvent: progress });
+      await labUp({ name: IT_LAB_NAME, nodes: IT_LAB_NODES, docker: true, stateDir, onEvent: progress });
+    }
+    process.stderr.write(`[lab ${IT_LAB_NAME}] up in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+    return { ...base, ok: true, createdByThisRun: true };
+  } catch (e) {
+    return { ...base, ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stateDir = process.env.APPLIANCE_LAB_DIR || undefined;
+  const availability = await bringUp(stateDir);
+  if (!availability.ok) {
+    if (process.env.LAB_REQUIRED === '1') throw new Error(`LAB_REQUIRED=1 but the practice lab is unavailable: ${availability.reason}`);
+    process.stderr.write(`[lab ${IT_LAB_NAME}] unavailable, lab tests will be skipped: ${availability.reason}\n`);
+  }
+  project.provide('lab', availability);
+  return async () => {
+    if (!availability.ok || !availability.createdByThisRun || process.env.KEEP_LAB === '1') return;
+    await labDown({ name: IT_LAB_NAME, stateDir, onEvent: progress });
+  };
+}
