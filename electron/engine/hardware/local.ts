@@ -46,7 +46,8 @@ export async function detectLocalHardware(): Promise<HardwareReport> {
       name: b.name,
       model: b.model || null,
       sizeBytes: b.size,
-      kind: nvme ? 'nvme' : rotational === true ? 'hdd' : rotational === false ? (isVirtual ? 'virtual' : 'ssd') : isVirtual ? 'virtual' : 'unknown',
+      // A virtio disk's rotational flag says nothing about the storage behind it (same rule as the SSH probe).
+      kind: nvme ? 'nvme' : isVirtual ? 'virtual' : rotational === true ? 'hdd' : rotational === false ? 'ssd' : 'unknown',
       rotational,
       transport: b.protocol || null,
       raidMemberOf: null,

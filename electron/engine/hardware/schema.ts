@@ -50,6 +50,8 @@ export const FilesystemInfo = z.object({
   fsType: z.string(),
   sizeBytes: z.number().nonnegative(),
   freeBytes: z.number().nonnegative(),
+  /** Whole disks under this filesystem (through partitions, LVM, md), when known: tells the OS disk. */
+  disks: z.array(z.string()).optional(),
 });
 
 export const NicInfo = z.object({
@@ -81,6 +83,8 @@ export const ListeningPort = z.object({
 
 export const HardwareReport = z.object({
   host: z.string(),
+  /** The machine's own hostname (K3s needs it unique per node); absent when not read. */
+  hostname: z.string().optional(),
   source: z.enum(['local', 'ssh']),
   collectedAt: z.string(),
   cpu: CpuInfo,

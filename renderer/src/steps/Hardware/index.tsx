@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useTask } from '../../api/use-task.js';
 import { ErrorBanner } from '../../components/ErrorBanner.js';
 import { formatBytes } from '../../components/format.js';
+import SiteHardware from './SiteHardware.js';
 import './hardware.css';
 
 /** Hardware: this machine now; site hosts and the sizing verdict come from the site's targets. */
@@ -130,6 +131,8 @@ export default function HardwareStep() {
       ) : local.status === 'running' ? (
         <p className="muted">Detecting hardware…</p>
       ) : null}
+
+      <SiteHardware />
     </section>
   );
 }
