@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { ApplianceError } from '../errors.js';
+
+/** Kinds of artifact a bundle carries. */
+export const ARTIFACT_KINDS = ['image', 'chart', 'binary', 'asset'] as const;
+export const TOPOLOGIES = ['single', 'k3s-3'] as const;
+export const ArtifactKind = z.enum(ARTIFACT_KINDS);
+export const Topology = z.enum(TOPOLOGIES);
+export type ArtifactKind = z.infer<typeof ArtifactKind>;
+
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+/** Bundle and component names: lowercase, digits, dot, dash, underscore. */
+export const Slug = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be lowercase letters, digits, ".", "-" or "_" (max 63)');
+export const Platform = z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must look like linux/amd64');
+
+/** The media types written into the manifest, one per kind (assets by file extension). */
+export const MEDIA_TYPES = {
+  image: 'application/vnd.docker.image.archive.v1+tar',
+  chart: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
+  binary: 'application/octet-stream',
+} as const;
+
+export function mediaTypeFor(kind: ArtifactKind, ref: string): string {
+  if (kind !== 'asset') return MEDIA_TYPES[kind];
+  const r = ref.toLowerCase();
+  if (r.endsWith('.yaml') || r.endsWith('.yml')) return 'application/yaml';
+  if (r.endsWith('.json')) return 'application/json';
+  if (r.endsWith('.sh')) return 'text/x-shellscript';
+  if (r.endsWith('.tar.zst')) return 'application/zstd';
+  if (r.endsWith('.tar.gz') || r.endsWith('.tgz')) return 'application/gzip';
+  if (r.endsWith('.tar')) return 'application/x-tar';
+  return 'application/octet-stream';
+}
+
+export const ManifestArtifact = z
+  .object({
+    component: Slug,
+    kind: ArtifactKind,
+    ref: z.string().min(1).max(256),
+    path: z.string().min(1).max(512),
+    size: z.number().int().nonnegative(),
+    sha256: Sha256Hex,
+    mediaType: z.string().min(1),
+    platform: Platform.optional(),
+    target: z.string().optional(),
+    topologies: z.array(Topology).optional(),
+  })
+  .strict();
+export type ManifestArtifact = z.infer<typeof ManifestArtifact>;
+
+export const Manifest = z
+  .object({
+    schemaVersion: z.literal(1),
+    name: Slug,
+    version: z.string().min(1).max(64),
+    description: z.string().optional(),
+    created: z.string().datetime(),
+    topologies: z.array(Topology).min(1),
+    components: z.array(z.object({ name: Slug, description: z.string().optional() }).strict()),
+    artifacts: z.array(ManifestArtifact),
+  })
+  .strict();
+export type Manifest = z.infer<typeof Manifest>;
+
+export const SIGNATURE_ALGS = ['ed25519', 'rsa-pss-sha256'] as const;
+export const ManifestSignature = z
+  .object({
+    alg: z.enum(SIGNATURE_ALGS),
+    /** SHA-256 of the signer's SubjectPublicKeyInfo DER, hex (base64 accepted on read). */
+    keyId: z.string().min(1),
+    /** Base64 signature over the exact bytes of manifest.json. */
+    signature: z.string().min(1),
+  })
+  .strict();
+export type ManifestSignature = z.infer<typeof ManifestSignature>;
+
+/** NAME.parts.json beside a split bundle. Not signed: it only names a missing or corrupt part. */
+export const PartsFile = z
+  .object({
+    schemaVersion: z.literal(1),
+    file: z.string().min(1),
+    size: z.number().int().nonnegative(),
+    sha256: Sha256Hex,
+    partSize: z.number().int().positive(),
+    parts: z.array(z.object({ file: z.string().min(1), size: z.number().int().nonnegative(), sha256: Sha256Hex }).strict()).min(1),
+  })
+  .strict();
+export type PartsFile = z.infer<typeof PartsFile>;
+
+export const SUPPORTED_SCHEMA_VERSION = 1;
+/** manifest.json larger than this is refused before parsing (a real one is a few KiB). */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Parses and validates manifest.json bytes. Throws INTEGRITY naming the problem: not JSON,
+ * an unknown schemaVersion, a field that does not match, a duplicate ref or an artifact
+ * naming a component that is not listed.
+ */
+export function parseManifest(bytes: Buffer): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw new ApplianceError('INTEGRITY', `manifest.json is not valid JSON (${(e as Error).message}).`);
+  }
+  const version = raw && typeof raw === 'object' ? (raw as Record<string, unknown>).schemaVersion : undefined;
+  if (version !== SUPPORTED_SCHEMA_VERSION) {
+    throw new ApplianceError(
+      'INTEGRITY',
+      `manifest.json has unknown schemaVersion ${JSON.stringify(version)}; this appliance reads schemaVersion ${SUPPORTED_SCHEMA_VERSION}. Use an appliance release that matches the bundle.`,
+      { schemaVersion: version ?? null },
+    );
+  }
+  const parsed = Manifest.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ApplianceError('INTEGRITY', `manifest.json: ${issue.path.join('.') || '(root)'}: ${issue.message}.`);
+  }
+  const m = parsed.data;
+  const components = new Set(m.components.map((c) => c.name));
+  const refs = new Set<string>();
+  for (const a of m.artifacts) {
+    if (!components.has(a.component)) throw new ApplianceError('INTEGRITY', `manifest.json: artifact ${a.kind} ${a.ref} names component "${a.component}", which is not listed.`);
+    if (refs.has(a.ref)) throw new ApplianceError('INTEGRITY', `manifest.json: ref "${a.ref}" appears twice.`);
+    refs.add(a.ref);
+  }
+  return m;
+}

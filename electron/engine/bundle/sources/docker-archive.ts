@@ -1,0 +1,40 @@
+import { ApplianceError } from '../../errors.js';
+import { ByteSource } from '../byte-source.js';
+import { indexTar } from '../tar-index.js';
+
+/** "redis:7-alpine", "docker.io/library/redis:7-alpine" and "library/redis:7-alpine" are one image. */
+export function normalizeImageRef(ref: string): string {
+  let r = ref.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '');
+  r = r.replace(/^library\//, '');
+  if (!/:[^/]+$/.test(r) && !r.includes('@')) r += ':latest';
+  return r;
+}
+
+/**
+ * Checks that a file is a docker-archive (what `docker save` writes and every `docker load`
+ * reads) and that its manifest.json tags the image as `ref`, so the bundle never carries an
+ * image under a name it will not load as. Reads only tar headers and manifest.json.
+ */
+export async function checkDockerArchive(file: string, size: number, ref: string, label: string): Promise<string[]> {
+  const src = new ByteSource([{ file, size }]);
+  try {
+    const head = await src.read(0, 2);
+    if (head[0] === 0x1f && head[1] === 0x8b) throw new ApplianceError('VALIDATION', `${label}: ${file} is gzip-compressed; store the uncompressed output of docker save.`);
+    const index = await indexTar(src);
+    const entry = index.entries.find((e) => e.name === 'manifest.json' && e.type === 'file');
+    if (!entry || entry.size > 16 * 1024 * 1024) throw new ApplianceError('VALIDATION', `${label}: ${file} is not a docker-archive (no manifest.json inside; expected the output of docker save).`);
+    let tags: string[];
+    try {
+      const m = JSON.parse((await src.read(entry.offset, entry.size)).toString('utf8')) as { RepoTags?: string[] | null }[];
+      tags = m.flatMap((x) => x.RepoTags ?? []);
+    } catch {
+      throw new ApplianceError('VALIDATION', `${label}: ${file} has an unreadable manifest.json.`);
+    }
+    if (!tags.map(normalizeImageRef).includes(normalizeImageRef(ref))) {
+      throw new ApplianceError('VALIDATION', `${label}: the archive ${file} is tagged ${tags.join(', ') || '(no tags)'}, not ${ref}; docker load would not create ${ref}.`);
+    }
+    return tags;
+  } finally {
+    await src.close();
+  }
+}
