@@ -87,4 +87,28 @@ describe('dispatcher (the one handler wrapper of both hosts)', () => {
     const again = await d.dispatch('task.cancel', { task: 'c2', input: { task: 'long' } }, noEvents);
     expect(again).toEqual({ ok: true, value: { cancelled: false } });
   });
+
+  it('redacts error details and every event on the way out, whoever emitted them', async () => {
+    registerSecret('Redis-Pa55-word');
+    const events: ApplianceEvent[] = [];
+    const d = createDispatcher({
+      host: 'console',
+      paths,
+      handlers: {
+        ...handlers,
+        'app.info': async (_: unknown, ctx: { task: string; onEvent: (e: ApplianceEvent) => void }) => {
+          ctx.onEvent({ type: 'log', task: ctx.task, stream: 'stderr', line: 'redis-cli -a Redis-Pa55-word ping: NOAUTH' });
+          throw new ApplianceError('FAILED', 'redis check failed', { cause: 'AUTH Redis-Pa55-word rejected', password: 'x' });
+        },
+      } as never,
+    });
+    const r = await d.dispatch('app.info', { task: 't8', input: {} }, (e) => events.push(e));
+    expect(JSON.stringify(events)).not.toContain('Redis-Pa55-word');
+    expect(events[0]).toMatchObject({ type: 'log', line: 'redis-cli -a [REDACTED] ping: NOAUTH' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(JSON.stringify(r.error)).not.toContain('Redis-Pa55-word');
+      expect(r.error.details).toEqual({ cause: 'AUTH [REDACTED] rejected', password: '[REDACTED]' });
+    }
+  });
 });

@@ -4,7 +4,7 @@ import type { OnEvent } from '../engine/events/index.js';
 import { type ApiError, CallEnvelope, type CallResult, calls, isMethod, type Method } from './contract.js';
 import type { AppPaths, HandlerContext } from './handler-context.js';
 import { handlers as defaultHandlers } from './handlers.js';
-import { redactText } from '../engine/redact.js';
+import { redactText, redactValue } from '../engine/redact.js';
 
 type AnyHandler = (input: unknown, ctx: HandlerContext) => Promise<unknown>;
 
@@ -53,7 +53,9 @@ export function createDispatcher(opts: {
     try {
       const handler = handlers[method];
       if (!handler) return fail({ code: 'INTERNAL', message: `No handler for ${method}.` });
-      const ctx: HandlerContext = { task, onEvent, signal: controller.signal, host: opts.host, paths: opts.paths, cancelTask: cancel };
+      // One choke point: every event leaving the engine is redacted here, whoever emitted it.
+      const safeOnEvent: OnEvent = (e) => onEvent(redactValue(e));
+      const ctx: HandlerContext = { task, onEvent: safeOnEvent, signal: controller.signal, host: opts.host, paths: opts.paths, cancelTask: cancel };
       const raw = await handler(input.data, ctx);
       const out = (def.output as z.ZodType).safeParse(raw);
       if (!out.success) return fail({ code: 'INTERNAL', message: `${method} produced output that does not match the contract.`, issues: issuesOf(out.error) });
@@ -72,7 +74,7 @@ export function createDispatcher(opts: {
 }
 
 function fail(error: ApiError): CallResult {
-  return { ok: false, error: { ...error, message: redactText(error.message) } };
+  return { ok: false, error: { ...error, message: redactText(error.message), ...(error.details ? { details: redactValue(error.details) } : {}) } };
 }
 
 function issuesOf(error: z.ZodError) {

@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import { ApplianceError, isApplianceError } from '../engine/errors.js';
 import type { ApplianceEvent, OnEvent } from '../engine/events/index.js';
+import { redactText } from '../engine/redact.js';
 
 /** Exit codes: 0 ok, 1 the thing checked failed (verdict fail, verify failed), 2 bad usage/input, 3 other errors. */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, ERROR: 3 } as const;
@@ -72,13 +73,13 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
 }
 
 export function reportError(e: unknown): number {
-  if (process.env.APPLIANCE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  if (process.env.APPLIANCE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${redactText(e.stack ?? '')}\n`);
   if (isApplianceError(e)) {
-    process.stderr.write(`${pc.red('error')}: ${e.message}\n`);
+    process.stderr.write(`${pc.red('error')}: ${redactText(e.message)}\n`);
     return e.code === 'VALIDATION' ? EXIT.USAGE : e.code === 'INTEGRITY' ? EXIT.FAILED : EXIT.ERROR;
   }
   const message = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`${pc.red('internal error')}: ${message}\n`);
+  process.stderr.write(`${pc.red('internal error')}: ${redactText(message)}\n`);
   return EXIT.ERROR;
 }
 

@@ -19,7 +19,8 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-const COOKIE = 'appliance_session';
+/** Browsers send cookies to every port of 127.0.0.1: name it per port so no other local service gets it. */
+const cookieName = (port: number) => `appliance_session_${port}`;
 
 /**
  * The browser host: serves the built renderer and bridges the contract over one WebSocket.
@@ -46,7 +47,7 @@ export async function startConsole(opts: {
   const tokenOk = (req: IncomingMessage): 'query' | 'cookie' | false => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (safeEqual(url.searchParams.get('token'), token)) return 'query';
-    if (safeEqual(readCookie(req.headers.cookie, COOKIE), token)) return 'cookie';
+    if (safeEqual(readCookie(req.headers.cookie, cookieName(port)), token)) return 'cookie';
     return false;
   };
 
@@ -70,7 +71,7 @@ export async function startConsole(opts: {
       'Cache-Control': 'no-store',
       'X-Frame-Options': 'DENY',
     };
-    if (how === 'query') headers['Set-Cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    if (how === 'query') headers['Set-Cookie'] = `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
     sendFile(res, file, headers);
   }
 
