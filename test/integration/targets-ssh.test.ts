@@ -60,6 +60,21 @@ describeWithLab('SSH targets against lab nodes', () => {
     }
   });
 
+  it('never loses the exit status of very short commands (output, exit and close in one read)', async () => {
+    const t = await SshTarget.connect(opts(node));
+    try {
+      // Before the fix about 1 in 30 of these failed with "connection lost while the command ran".
+      for (let i = 0; i < 150; i++) {
+        const r = await t.exec(['true']);
+        expect(r.exitCode).toBe(0);
+      }
+      const outs = await Promise.all(Array.from({ length: 30 }, (_, i) => t.exec(['echo', String(i)])));
+      expect(outs.map((o) => o.stdout.trim())).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+    } finally {
+      await t.close();
+    }
+  });
+
   it('sends scripts on stdin to sh -s with args; a failing command is FAILED naming the host', async () => {
     const t = await SshTarget.connect(opts(node));
     try {

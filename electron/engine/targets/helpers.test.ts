@@ -8,9 +8,9 @@ describe('sudo helpers', () => {
   it('never puts a password on the command line', () => {
     expect(sudoPrefix('root')).toEqual([]);
     expect(sudoPrefix('nopasswd')).toEqual(['sudo', '-n', '--']);
-    expect(sudoPrefix('password')).toEqual(['sudo', '-S', '-p', '', '--']);
+    expect(sudoPrefix('password')).toEqual(['sudo', '-k', '-S', '-p', '', '--']);
     const p = prepareCommand(['id', '-u'], {}, { mode: 'password', password: 'Pw-On-Stdin-1' });
-    expect(p.argv).toEqual(['sudo', '-S', '-p', '', '--', 'id', '-u']);
+    expect(p.argv).toEqual(['sudo', '-k', '-S', '-p', '', '--', 'id', '-u']);
     expect(p.argv.join(' ')).not.toContain('Pw-On-Stdin-1');
     expect(p.stdinParts[0]).toBe('Pw-On-Stdin-1\n');
     expect(p.auditArgv).toEqual(['id', '-u']);

@@ -200,10 +200,28 @@ export class SshTarget implements Target {
     const release = await this.channels.acquire();
     const started = performance.now();
     try {
-      const ch = await new Promise<ClientChannel>((resolve, reject) => {
-        this.client.exec(line, (err, channel) => (err ? reject(this.lostError(err.message)) : resolve(channel)));
-      });
-      return await new Promise<ExecResult>((resolve, reject) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.runOnChannel(line, argv, stdinParts, opts, started);
+        } catch (e) {
+          // sshd counts a session until it has reaped it, a moment after the close we saw:
+          // under fast turnover a new channel can be refused. Wait briefly and open again.
+          if (!(e instanceof ChannelRefused) || attempt >= 6) throw e instanceof ChannelRefused ? this.lostError(e.message) : e;
+          await new Promise((r) => setTimeout(r, 40 * attempt));
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+
+  private runOnChannel(line: string, argv: string[], stdinParts: ReturnType<typeof prepareCommand>['stdinParts'], opts: ExecOptions, started: number): Promise<ExecResult> {
+    // Listeners are attached inside exec's callback, before any await: a short command's
+    // output, exit status and close can arrive in the same read as the exec confirmation,
+    // and ssh2 emits them synchronously right after calling us.
+    return new Promise<ExecResult>((resolve, reject) => {
+      this.client.exec(line, (execErr, ch: ClientChannel) => {
+        if (execErr) return reject(/open failed|open failure/i.test(execErr.message) ? new ChannelRefused(execErr.message) : this.lostError(execErr.message));
         const out = outputCollector('stdout', opts.onOutput, opts.stdout);
         const err = outputCollector('stderr', opts.onOutput);
         let exitCode: number | null = null;
@@ -251,9 +269,7 @@ export class SshTarget implements Target {
           input.pipe(ch);
         }
       });
-    } finally {
-      release();
-    }
+    });
   }
 
   /** How sudo works here, found once: root, NOPASSWD, or the stored password (checked). */
@@ -263,7 +279,7 @@ export class SshTarget implements Target {
       const n = await this.run(['sudo', '-n', 'true'], [], {});
       if (n.exitCode === 0) return 'nopasswd';
       if (!this.opts.password) throw sudoRefused(this.opts.user, this.name, n.stderr);
-      const p = await this.run(['sudo', '-S', '-p', '', '--', 'true'], [`${this.opts.password}\n`], {});
+      const p = await this.run(['sudo', '-k', '-S', '-p', '', '--', 'true'], [`${this.opts.password}\n`], {});
       if (p.exitCode === 0) return 'password';
       throw sudoRefused(this.opts.user, this.name, p.stderr);
     })();
@@ -360,3 +376,6 @@ function timedOut(host: string, argv: string[], ms: number): ApplianceError {
 function fmtSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/** The server refused to open a channel (its session limit); distinct from a lost connection. */
+class ChannelRefused extends Error {}

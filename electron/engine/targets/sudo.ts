@@ -3,11 +3,16 @@ import { ApplianceError } from '../errors.js';
 /** How commands get root on a target: already root, passwordless sudo, or sudo with the login password on stdin. */
 export type SudoMode = 'root' | 'nopasswd' | 'password';
 
-/** The argv prefix for a mode. `-S -p ''` reads the password from stdin without a prompt; never on the command line. */
+/**
+ * The argv prefix for a mode. `-S -p ''` reads the password from stdin without a prompt; never
+ * on the command line. `-k` makes sudo ignore a cached login for this command, so it always
+ * consumes exactly the password line we put in front of stdin: with a cached login it would
+ * not read it, and the password would become the first line of the command's own input.
+ */
 export function sudoPrefix(mode: SudoMode): string[] {
   if (mode === 'root') return [];
   if (mode === 'nopasswd') return ['sudo', '-n', '--'];
-  return ['sudo', '-S', '-p', '', '--'];
+  return ['sudo', '-k', '-S', '-p', '', '--'];
 }
 
 const REFUSED = /is not in the sudoers file|not allowed to execute|incorrect password attempt|a password is required|Sorry, try again|may not run sudo|sudo: command not found|sudo: not found/i;
