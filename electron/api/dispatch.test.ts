@@ -111,4 +111,17 @@ describe('dispatcher (the one handler wrapper of both hosts)', () => {
       expect(r.error.details).toEqual({ cause: 'AUTH [REDACTED] rejected', password: '[REDACTED]' });
     }
   });
+
+  it('GUI calls never unlock a site from APPLIANCE_PASSPHRASE: the engineer must type it', async () => {
+    const saved = process.env.APPLIANCE_PASSPHRASE;
+    process.env.APPLIANCE_PASSPHRASE = 'env-passphrase-123';
+    try {
+      const d = createDispatcher({ host: 'console', paths });
+      const r = await d.dispatch('pki.init', { task: 't9', input: { dir: tmpdir(), algorithm: 'rsa4096' } }, noEvents);
+      expect(r).toMatchObject({ ok: false, error: { code: 'PERMISSION', message: expect.stringContaining('enter the site passphrase') } });
+    } finally {
+      if (saved === undefined) delete process.env.APPLIANCE_PASSPHRASE;
+      else process.env.APPLIANCE_PASSPHRASE = saved;
+    }
+  });
 });

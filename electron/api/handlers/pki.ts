@@ -1,20 +1,10 @@
-import { ApplianceError } from '../../engine/errors.js';
 import { exportSiteCa, initSiteCa, issueSiteCertificates, listSiteCertificates, sitePkiStatus } from '../../engine/pki/index.js';
-import { registerSecret } from '../../engine/redact.js';
 import type { HandlerMap } from '../handlers.js';
+import { typedPassphrase } from '../typed-passphrase.js';
 
-/**
- * The site passphrase: as typed by the engineer, else the host's APPLIANCE_PASSPHRASE (console
- * host in tests and kiosks). Replace with the site capability's unlock API when it exists.
- * Asked for lazily: issuing on an up-to-date site signs nothing and needs no passphrase.
- */
+/** Asked for lazily: issuing on an up-to-date site signs nothing and needs no passphrase. */
 function sitePassphrase(typed: string | undefined): () => Promise<string> {
-  return async () => {
-    const p = typed ?? process.env.APPLIANCE_PASSPHRASE;
-    if (!p) throw new ApplianceError('PERMISSION', 'The site is locked: enter the site passphrase to unlock the CA key.');
-    registerSecret(p);
-    return p;
-  };
+  return async () => typedPassphrase(typed, 'unlock the CA key');
 }
 
 export const pkiHandlers = {

@@ -1,4 +1,5 @@
 import { execa, type Options } from 'execa';
+import { childEnv } from '../child-env.js';
 import { ApplianceError } from '../errors.js';
 
 // Host tools live in sbin on Debian; a sudo or cron environment may not have it on PATH.
@@ -30,7 +31,7 @@ export async function tryRun(cmd: string, args: readonly string[], opts: Options
   // cleanup:false: execa's exit hook (signal-exit) re-raises SIGINT whenever the number of
   // running subprocesses equals the number of SIGINT listeners, killing the CLI before its
   // Ctrl-C handler can tear down what `lab up` created. Our commands are short-lived anyway.
-  const r = await execa(cmd, args, { reject: false, stdin: 'ignore', cleanup: false, ...opts, env: { ...HOST_ENV, ...(opts.env ?? {}) } });
+  const r = await execa(cmd, args, { reject: false, stdin: 'ignore', cleanup: false, ...opts, extendEnv: false, env: childEnv({ ...HOST_ENV, ...(opts.env ?? {}) }) });
   const exitCode = typeof r.exitCode === 'number' ? r.exitCode : r.failed ? 127 : 0;
   if (opts.cancelSignal?.aborted) throw new ApplianceError('CANCELLED', 'Cancelled by the user.');
   return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode };
@@ -52,7 +53,8 @@ export async function runStreaming(
     stdin: 'ignore',
     detached: true,
     cleanup: false,
-    env: { ...HOST_ENV, ...(opts.env ?? {}) },
+    extendEnv: false,
+    env: childEnv({ ...HOST_ENV, ...(opts.env ?? {}) }),
     stdout: ['pipe'],
     stderr: ['pipe'],
     buffer: false,

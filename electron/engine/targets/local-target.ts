@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { childEnv } from '../child-env.js';
 import { ApplianceError } from '../errors.js';
 import { redactText } from '../redact.js';
 import { auditEntry, commandFailed, outputCollector, prepareCommand, stdinStream } from './exec-support.js';
@@ -33,6 +34,8 @@ export class LocalTarget implements Target {
     try {
       const child = execa(file, args, {
         reject: false,
+        extendEnv: false,
+        env: childEnv(),
         stdin: prepared.stdinParts.length ? 'pipe' : 'ignore',
         buffer: false,
         ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
