@@ -51,6 +51,11 @@ describe('secrets.enc', () => {
     await expect(decryptSecrets('pass phrase', `${h}\n${flipped.toString('base64')}\n`)).rejects.toMatchObject({ code: 'PERMISSION' });
     await expect(decryptSecrets('pass phrase', `garbage\n${body}`)).rejects.toMatchObject({ code: 'INTEGRITY' });
     await expect(decryptSecrets('pass phrase', `${JSON.stringify({ ...header, version: 9 })}\n${body}`)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    // A truncated authentication tag (Node would check only its first 4 bytes) or a missing IV is damage, not a wrong passphrase.
+    const shortTag = JSON.stringify({ ...header, tag: Buffer.from(header.tag, 'base64').subarray(0, 4).toString('base64') });
+    await expect(decryptSecrets('pass phrase', `${shortTag}\n${body}`)).rejects.toMatchObject({ code: 'INTEGRITY' });
+    const { iv: _iv, ...noIv } = header;
+    await expect(decryptSecrets('pass phrase', `${JSON.stringify(noIv)}\n${body}`)).rejects.toMatchObject({ code: 'INTEGRITY' });
   });
 
   it('updateSecrets adds and deletes keys', async () => {

@@ -66,11 +66,17 @@ export async function decryptSecrets(passphrase: string, text: string, fileLabel
   if (!(header.N <= 2 ** 22 && header.r <= 32 && header.p <= 16)) {
     throw new ApplianceError('INTEGRITY', `${fileLabel} asks for unreasonable key-derivation parameters; it was not written by the appliance.`, { file: fileLabel });
   }
+  // A full 16-byte tag and a 12-byte IV, or it is not ours: Node would accept a truncated tag.
+  const tagBytes = typeof header.tag === 'string' ? Buffer.from(header.tag, 'base64') : Buffer.alloc(0);
+  const ivBytes = typeof header.iv === 'string' ? Buffer.from(header.iv, 'base64') : Buffer.alloc(0);
+  if (tagBytes.length !== 16 || ivBytes.length !== 12 || typeof header.salt !== 'string') {
+    throw new ApplianceError('INTEGRITY', `${fileLabel} is damaged: its header has no valid IV, salt or authentication tag.`, { file: fileLabel });
+  }
   const key = await deriveKey(passphrase, Buffer.from(header.salt, 'base64'), header);
-  const { tag, ...aad } = header;
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(header.iv, 'base64'));
+  const { tag: _tag, ...aad } = header;
+  const decipher = createDecipheriv('aes-256-gcm', key, ivBytes, { authTagLength: 16 });
   decipher.setAAD(Buffer.from(JSON.stringify(aad)));
-  decipher.setAuthTag(Buffer.from(tag, 'base64'));
+  decipher.setAuthTag(tagBytes);
   let plain: string;
   try {
     plain = Buffer.concat([decipher.update(Buffer.from(text.slice(nl + 1).trim(), 'base64')), decipher.final()]).toString('utf8');
