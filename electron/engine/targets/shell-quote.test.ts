@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { shellQuote, shellQuoteArg } from './shell-quote.js';
@@ -41,5 +42,12 @@ describe('shellQuote', () => {
   it('rejects NUL bytes and an empty argv', () => {
     expect(() => shellQuote(['a\0b'])).toThrow(/NUL/);
     expect(() => shellQuote([])).toThrow(/empty/);
+  });
+
+  it('quotes a command word holding "=" so the shell runs it instead of assigning a variable', () => {
+    expect(shellQuote(['A=b', 'x'])).toBe("'A=b' x");
+    const r = spawnSync('sh', ['-c', shellQuote(['APPLIANCE_TEST=1', 'true'])], { encoding: 'utf8' });
+    expect(r.status).toBe(127); // "not found": it was taken as a command, not as an assignment before `true`
+    expect(shellQuote(['env', 'A=b'])).toBe('env A=b');
   });
 });

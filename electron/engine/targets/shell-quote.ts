@@ -9,9 +9,12 @@ export function shellQuoteArg(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Joins an argv array into one command line for a remote POSIX shell (ssh exec). */
+/**
+ * Joins an argv array into one command line for a remote POSIX shell (ssh exec). The command
+ * word is always quoted when it holds `=`: bare, `A=b cmd` would be a variable assignment.
+ */
 export function shellQuote(argv: readonly string[]): string {
   if (argv.length === 0) throw new Error('shellQuote: empty argv');
   for (const a of argv) if (a.includes('\0')) throw new Error('shellQuote: NUL byte in an argument');
-  return argv.map(shellQuoteArg).join(' ');
+  return argv.map((a, i) => (i === 0 && a.includes('=') ? `'${a.replace(/'/g, `'\\''`)}'` : shellQuoteArg(a))).join(' ');
 }
