@@ -73,6 +73,11 @@ test('Site & targets: create a site, add hosts, pin a host key in the dialog, te
 
     expect(await page.content()).not.toContain(GHOST_PASSWORD);
     expect(readFileSync(join(dir, 'site.yaml'), 'utf8')).not.toContain(GHOST_PASSWORD);
+
+    // The open site is the folder of every later step: no need to type it again.
+    await page.getByTestId('nav-certificates').click();
+    await expect(page.getByTestId('pki-site-dir')).toHaveValue(dir);
+    await expect(page.getByTestId('pki-no-ca')).toBeVisible({ timeout: 30_000 });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -4,8 +4,8 @@ import { api, ApiCallError } from '../../api/client.js';
 import { ErrorBanner } from '../../components/ErrorBanner.js';
 import { useEvents } from '../../store/events.js';
 import './certificates.css';
+import { useSite } from '../../store/site.js';
 
-const SITE_KEY = 'appliance.siteDir';
 type Status = Output<'pki.status'>;
 type Listing = Status['certificates'][number];
 type IssueResults = Output<'pki.issue'>['results'];
@@ -22,7 +22,7 @@ export function daysClass(days: number): 'urgent' | 'soon' | 'ok' {
  * sent with the call that needs it and kept only in this screen; keys never come back.
  */
 export default function CertificatesStep() {
-  const [dir, setDir] = useState(() => localStorage.getItem(SITE_KEY) ?? '');
+  const [dir, setDir] = useState(() => useSite.getState().dir);
   const [status, setStatus] = useState<Status | null>(null);
   const [passphrase, setPassphrase] = useState('');
   const [algorithm, setAlgorithm] = useState<'rsa4096' | 'ecdsa-p256'>('rsa4096');
@@ -50,7 +50,7 @@ export default function CertificatesStep() {
     (d: string) =>
       guard('open', async () => {
         const s = await api.call('pki.status', { dir: d });
-        localStorage.setItem(SITE_KEY, d);
+        useSite.getState().setDir(d);
         setStatus(s);
         setOutDir((o) => o || `${d.replace(/\/$/, '')}/ca-export`);
       }),

@@ -2,12 +2,14 @@ import { useEffect } from 'react';
 import { useTask } from '../../api/use-task.js';
 import { ErrorBanner } from '../../components/ErrorBanner.js';
 import { formatBytes } from '../../components/format.js';
+import { useSite } from '../../store/site.js';
 import SiteHardware from './SiteHardware.js';
 import './hardware.css';
 
 /** Hardware: this machine now; site hosts and the sizing verdict come from the site's targets. */
 export default function HardwareStep() {
   const local = useTask('hardware.local');
+  const siteDir = useSite((s) => s.dir);
   const { run } = local;
   useEffect(() => {
     void run({});
@@ -132,7 +134,7 @@ export default function HardwareStep() {
         <p className="muted">Detecting hardware…</p>
       ) : null}
 
-      <SiteHardware />
+      <SiteHardware siteDir={siteDir} />
     </section>
   );
 }

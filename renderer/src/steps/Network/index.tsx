@@ -7,8 +7,8 @@ import type { Plan, Problem, SiteHosts, Topology } from './plan-types.js';
 import { SEGMENTS, SEGMENT_TITLE, problemsAt } from './plan-types.js';
 import { TopologyDiagram } from './TopologyDiagram.js';
 import './network.css';
+import { useSite } from '../../store/site.js';
 
-const SITE_KEY = 'appliance.siteDir';
 type Preset = { name: 'onprem-guide' | 'infra-overview'; title: string; description: string };
 
 /**
@@ -17,7 +17,7 @@ type Preset = { name: 'onprem-guide' | 'infra-overview'; title: string; descript
  * site.yaml and render the configuration files.
  */
 export default function NetworkStep() {
-  const [dir, setDir] = useState(() => localStorage.getItem(SITE_KEY) ?? '');
+  const [dir, setDir] = useState(() => useSite.getState().dir);
   const [site, setSite] = useState<{ topology: Topology; hosts: SiteHosts } | null>(null);
   const [plan, setPlan] = useState<Plan | null>(null);
   const [problems, setProblems] = useState<Problem[]>([]);
@@ -50,7 +50,7 @@ export default function NetworkStep() {
     (d: string) =>
       guard('open', async () => {
         const r = await api.call('network.load', { dir: d });
-        localStorage.setItem(SITE_KEY, d);
+        useSite.getState().setDir(d);
         setSite({ topology: r.topology, hosts: r.hosts });
         setPlan(r.plan);
         setProblems(r.problems);
@@ -60,6 +60,13 @@ export default function NetworkStep() {
       }),
     [guard, outDir],
   );
+
+  // Open the site this window works on once when the screen is first shown; later opens are explicit.
+  const [initialDir] = useState(dir);
+  useEffect(() => {
+    if (initialDir) void open(initialDir);
+    // Only on mount: `open` changes identity with outDir, and re-opening would drop edits.
+  }, [initialDir]);
 
   // Inline validation: the engine's validatePlan on every change (newest answer wins).
   useEffect(() => {

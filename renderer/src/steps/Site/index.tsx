@@ -12,8 +12,8 @@ type TestResult = Output<'targets.test'>['results'][number];
 
 /** Site & targets: create or open a site folder, add hosts, pin their host keys, test SSH access. */
 export default function SiteStep() {
-  const { site, setSite } = useSite();
-  const [dir, setDir] = useState(site?.dir ?? '');
+  const { site, setSite, dir: sharedDir } = useSite();
+  const [dir, setDir] = useState(site?.dir ?? sharedDir);
   const [name, setName] = useState('');
   const [topology, setTopology] = useState<'single' | 'k3s-3'>('k3s-3');
   const [domain, setDomain] = useState('hospital-erp.local');
