@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import { ApplianceError, isApplianceError } from '../engine/errors.js';
 import type { ApplianceEvent, OnEvent } from '../engine/events/index.js';
 import { redactText } from '../engine/redact.js';
+import { formatBytes } from '../api/units.js';
 
 /** Exit codes: 0 ok, 1 the thing checked failed (verdict fail, verify failed), 2 bad usage/input, 3 other errors. */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, ERROR: 3 } as const;
@@ -23,16 +24,9 @@ function visibleLength(s: string): number {
   return s.replace(/\u001b\[[0-9;]*m/g, '').length;
 }
 
+/** The CLI prints '-' for an unknown size; otherwise the same units as the renderer. */
 export function humanBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+  return n === null || n === undefined ? '-' : formatBytes(n);
 }
 
 /**

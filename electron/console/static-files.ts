@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
+  '.mjs': 'text/javascript; charset=utf-8',
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -43,7 +44,12 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
+/** The Content-Type for a file of the built renderer, shared by the console and the app:// handler. */
+export function contentType(file: string): string {
+  return TYPES[extname(file)] ?? 'application/octet-stream';
+}
+
 export function sendFile(res: ServerResponse, file: string, headers: Record<string, string>): void {
-  res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', ...headers });
+  res.writeHead(200, { 'Content-Type': contentType(file), ...headers });
   createReadStream(file).pipe(res);
 }

@@ -25,7 +25,14 @@ describe('redaction', () => {
     });
   });
 
-  it('leaves ordinary text alone', () => {
+  it('leaves ordinary text alone, including sentences about passphrases', () => {
     expect(redactText('node1: 8 cores, 32 GiB')).toBe('node1: 8 cores, 32 GiB');
+    expect(redactText('Wrong site passphrase: it does not unlock the CA key')).toBe('Wrong site passphrase: it does not unlock the CA key');
+  });
+
+  it('masks upper-case KEY: value lines and quoted JSON secret keys', () => {
+    expect(redactText('REDIS_PASSWORD: abc123')).toBe(`REDIS_PASSWORD: ${REDACTED}`);
+    expect(redactText('{"password": "abc", "user": "x"}')).toBe(`{"password": "${REDACTED}", "user": "x"}`);
+    expect(redactText('db_password=abc')).toBe(`db_password=${REDACTED}`);
   });
 });

@@ -19,7 +19,11 @@ export function clearRegisteredSecrets(): void {
 
 const PATTERNS: [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, `-----BEGIN PRIVATE KEY-----${REDACTED}-----END PRIVATE KEY-----`],
-  [/\b((?:[A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_KEY))\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, `$1${REDACTED}`],
+  // KEY=value in any case (env files, command lines); KEY: value only for upper-case keys and
+  // quoted JSON keys, so an English sentence such as "wrong passphrase: it does not..." stays readable.
+  [/\b((?:[A-Za-z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_KEY))\s*=\s*)("[^"]*"|'[^']*'|\S+)/gi, `$1${REDACTED}`],
+  [/\b((?:[A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_KEY))\s*:\s*)("[^"]*"|'[^']*'|\S+)/g, `$1${REDACTED}`],
+  [/("[A-Za-z0-9_]*(?:password|passwd|passphrase|secret|token|api_?key)"\s*:\s*)"[^"]*"/gi, `$1"${REDACTED}"`],
   [/\b(Authorization:\s*(?:Bearer|Basic)\s+)\S+/gi, `$1${REDACTED}`],
   [/(\/\/[^:/@\s]+:)[^@/\s]+@/g, `$1${REDACTED}@`],
 ];

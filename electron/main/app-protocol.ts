@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { resolveStatic } from '../console/static-files.js';
+import { contentType, resolveStatic } from '../console/static-files.js';
 import { APP_ORIGIN, originOf } from './app-origin.js';
 
 /**
@@ -21,19 +20,6 @@ export const APP_CSP = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 export const APP_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': APP_CSP,
@@ -61,5 +47,5 @@ export async function serveAppRequest(req: { url: string; method: string }, rend
   const file = await resolveStatic(rendererDir, new URL(req.url).pathname);
   if (!file) return text(404, 'Not found.');
   const body = req.method === 'HEAD' ? '' : await readFile(file);
-  return { status: 200, headers: { ...APP_RESPONSE_HEADERS, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' }, body };
+  return { status: 200, headers: { ...APP_RESPONSE_HEADERS, 'Content-Type': contentType(file) }, body };
 }

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Output } from '../../../../electron/api/contract.js';
-import { api, ApiCallError } from '../../api/client.js';
+import { api } from '../../api/client.js';
 import { ErrorBanner } from '../../components/ErrorBanner.js';
 import { useEvents } from '../../store/events.js';
 import './certificates.css';
 import { useSite } from '../../store/site.js';
+import { Card } from '../../components/Card.js';
+import { useBusyGuard } from '../../api/use-busy-guard.js';
 
 type Status = Output<'pki.status'>;
 type Listing = Status['certificates'][number];
@@ -29,22 +31,10 @@ export default function CertificatesStep() {
   const [outDir, setOutDir] = useState('');
   const [issued, setIssued] = useState<IssueResults | null>(null);
   const [exported, setExported] = useState<Exported | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<ApiCallError | null>(null);
+  const { busy, error, guard } = useBusyGuard();
   const [task, setTask] = useState<string | null>(null);
   const progress = useEvents((s) => (task ? s.progress[task]?.['signing certificates'] : undefined));
 
-  const guard = useCallback(async (label: string, fn: () => Promise<void>) => {
-    setBusy(label);
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(e instanceof ApiCallError ? e : new ApiCallError({ code: 'INTERNAL', message: String(e) }));
-    } finally {
-      setBusy(null);
-    }
-  }, []);
 
   const open = useCallback(
     (d: string) =>
@@ -263,15 +253,5 @@ function Names({ dns, ip }: { dns: string[]; ip: string[] }) {
         </span>
       ))}
     </span>
-  );
-}
-
-function Card({ label, value, sub, testId }: { label: string; value: string; sub?: string; testId: string }) {
-  return (
-    <div className="card" data-testid={testId}>
-      <div className="card-label">{label}</div>
-      <div className="card-value">{value}</div>
-      {sub ? <div className="card-sub">{sub}</div> : null}
-    </div>
   );
 }

@@ -5,6 +5,7 @@ import { formatBytes } from '../../components/format.js';
 import { useSite } from '../../store/site.js';
 import SiteHardware from './SiteHardware.js';
 import './hardware.css';
+import { Card } from '../../components/Card.js';
 
 /** Hardware: this machine now; site hosts and the sizing verdict come from the site's targets. */
 export default function HardwareStep() {
@@ -136,15 +137,5 @@ export default function HardwareStep() {
 
       <SiteHardware siteDir={siteDir} />
     </section>
-  );
-}
-
-function Card({ label, value, sub, testId }: { label: string; value: string; sub?: string; testId: string }) {
-  return (
-    <div className="card" data-testid={testId}>
-      <div className="card-label">{label}</div>
-      <div className="card-value">{value}</div>
-      {sub ? <div className="card-sub">{sub}</div> : null}
-    </div>
   );
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiCallError } from '../../api/client.js';
+import { api } from '../../api/client.js';
 import { ErrorBanner } from '../../components/ErrorBanner.js';
 import { Field } from './Field.js';
 import { FirewallMatrix } from './FirewallMatrix.js';
@@ -8,6 +8,7 @@ import { SEGMENTS, SEGMENT_TITLE, problemsAt } from './plan-types.js';
 import { TopologyDiagram } from './TopologyDiagram.js';
 import './network.css';
 import { useSite } from '../../store/site.js';
+import { useBusyGuard } from '../../api/use-busy-guard.js';
 
 type Preset = { name: 'onprem-guide' | 'infra-overview'; title: string; description: string };
 
@@ -24,23 +25,11 @@ export default function NetworkStep() {
   const [presets, setPresets] = useState<Preset[]>([]);
   const [preset, setPreset] = useState<Preset['name']>('onprem-guide');
   const [dirty, setDirty] = useState(false);
-  const [error, setError] = useState<ApiCallError | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, error, guard } = useBusyGuard();
   const [outDir, setOutDir] = useState('');
   const [rendered, setRendered] = useState<string[] | null>(null);
   const validation = useRef(0);
 
-  const guard = useCallback(async (label: string, fn: () => Promise<void>) => {
-    setBusy(label);
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(e instanceof ApiCallError ? e : new ApiCallError({ code: 'INTERNAL', message: String(e) }));
-    } finally {
-      setBusy(null);
-    }
-  }, []);
 
   useEffect(() => {
     void api.call('network.presets', {}).then((r) => setPresets(r.presets), () => undefined);
