@@ -2,19 +2,15 @@ import { expect, test } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labStatus, type LabNode } from '../../electron/engine/lab/index.js';
-import { openApp, screenshot } from './support/console.js';
+import type { LabNode } from '../../electron/engine/lab/index.js';
+import { e2eLabNodes, openApp, screenshot } from './support/console.js';
 
 const PASSPHRASE = 'e2e site passphrase';
 const GHOST_PASSWORD = 'Ghost-Host-Pw-314';
 
-/** A running node of the shared practice lab "it", when there is one (the console runs as root here). */
+/** A running node of the e2e practice lab (required in CI). */
 async function labNode(): Promise<LabNode | undefined> {
-  try {
-    return (await labStatus({ name: 'it' })).nodes.find((n) => n.running);
-  } catch {
-    return undefined;
-  }
+  return (await e2eLabNodes())[0];
 }
 
 test('Site & targets: create a site, add hosts, pin a host key in the dialog, test connections', async ({ page }) => {

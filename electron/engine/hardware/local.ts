@@ -33,6 +33,7 @@ export async function detectLocalHardware(): Promise<HardwareReport> {
   ]);
 
   const arch = os.arch() === 'x64' ? 'x86_64' : os.arch();
+  const flagList = flags.split(/\s+/).filter(Boolean);
   const eccValues = memLayout.map((m) => m.ecc);
   const ecc = eccValues.some((v) => v === true) ? 'yes' : eccValues.length > 0 && eccValues.every((v) => v === false) ? 'no' : 'unknown';
   if (ecc === 'unknown') warnings.push('memory.ecc: not reported by SMBIOS here (needs root and physical hardware)');
@@ -86,7 +87,7 @@ export async function detectLocalHardware(): Promise<HardwareReport> {
       cores: cpu?.physicalCores || logicalCpus,
       threads: cpu?.cores || logicalCpus,
       sockets: cpu?.processors || null,
-      x86_64_v2: supportsX86_64_v2(arch, flags.split(/\s+/).filter(Boolean)),
+      x86_64_v2: supportsX86_64_v2(arch, flagList),
       mhz: cpu?.speed ? Math.round(cpu.speed * 1000) : null,
     },
     memory: { totalBytes: mem?.total ?? os.totalmem(), ecc, swapTotalBytes: mem ? mem.swaptotal : null },
@@ -102,7 +103,12 @@ export async function detectLocalHardware(): Promise<HardwareReport> {
       kernel: os.release(),
       arch,
     },
-    virtualization: { virtual: system?.virtual ?? null, kind: system?.virtualHost || (system?.virtual ? system.model : null) || null },
+    // The CPU's hypervisor flag is the most reliable sign (systeminformation's answer changes
+    // with whether dmidecode is installed); the same rule as the SSH probe.
+    virtualization: {
+      virtual: flagList.includes('hypervisor') || (system?.virtual ?? null),
+      kind: system?.virtualHost || (system?.virtual ? system.model : null) || null,
+    },
     // Local clock: the laptop is the reference, so its own offset is zero by definition.
     timeSync: { synchronized: null, offsetMs: 0 },
     cgroupVersion: await detectCgroupVersion(),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
+import { labStatus, type LabNode } from '../../../electron/engine/lab/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -24,3 +25,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 export const repoRoot = root;
+
+/**
+ * The running nodes of the e2e practice lab. With LAB_REQUIRED=1 (CI) a missing lab fails the
+ * test instead of quietly testing less.
+ */
+export async function e2eLabNodes(): Promise<LabNode[]> {
+  let nodes: LabNode[] = [];
+  try {
+    nodes = (await labStatus({ name: 'e2e' })).nodes.filter((n) => n.running);
+  } catch {
+    nodes = [];
+  }
+  if (nodes.length === 0 && process.env.LAB_REQUIRED === '1') throw new Error('e2e lab "e2e" is not running (LAB_REQUIRED=1)');
+  return nodes;
+}

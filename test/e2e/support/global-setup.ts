@@ -2,9 +2,29 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { labDown, labStatus, labUp } from '../../../electron/engine/lab/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const URL_FILE = join(root, 'test-results', 'e2e-console-url.txt');
+/** The practice lab the e2e tests use as real servers (its own name: never the integration tests' lab). */
+export const E2E_LAB = 'e2e';
+
+/**
+ * Brings up the e2e lab (3 nodes, no docker) unless it is already up; returns whether this run
+ * started it (only then does it take it down). Without root the screens that need servers are
+ * tested without them, unless LAB_REQUIRED=1, where that is a failure.
+ */
+async function ensureLab(): Promise<boolean> {
+  if (process.getuid?.() !== 0) {
+    if (process.env.LAB_REQUIRED === '1') throw new Error('e2e: LAB_REQUIRED=1 but not root: the practice lab cannot start.');
+    return false;
+  }
+  const status = await labStatus({ name: E2E_LAB });
+  if (status.nodes.length > 0 && status.nodes.every((n) => n.running)) return false;
+  if (status.nodes.length > 0) await labDown({ name: E2E_LAB });
+  await labUp({ name: E2E_LAB, nodes: 3 });
+  return true;
+}
 
 /**
  * Starts `appliance console` exactly as a person would and waits for the URL line it prints.
@@ -12,6 +32,7 @@ export const URL_FILE = join(root, 'test-results', 'e2e-console-url.txt');
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(dirname(URL_FILE), { recursive: true });
+  const startedLab = await ensureLab();
   const child = spawn(process.execPath, [join(root, 'bin', 'appliance.js'), 'console', '--port', '0'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -35,5 +56,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   return async () => {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
+    if (startedLab && process.env.KEEP_LAB !== '1') await labDown({ name: E2E_LAB });
   };
 }
