@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import tar from 'tar-stream';
 import { ApplianceError, throwIfAborted } from '../errors.js';
 import type { ImageConfig } from './image-config.js';
 import { HashTap, type LayerBlob } from './layer-tar.js';
+import { writePackAtomically } from './atomic-pack.js';
 
 /** One image to put in a docker-archive: its tags, config and layer files (base first). */
 export interface ArchiveImage {
@@ -55,19 +55,11 @@ export async function writeDockerArchive(outFile: string, images: readonly Archi
       throw new ApplianceError('INTEGRITY', `Image ${img.repoTags.join(', ')}: its config lists other layers than the ones given.`);
     }
   }
-  const tmp = `${outFile}.partial`;
-  const pack = tar.pack();
   const tap = new HashTap();
-  const written = pipeline(pack, tap, createWriteStream(tmp));
-  let failure: unknown = null;
-  written.catch((e: unknown) => {
-    failure = e;
-  });
-
   const manifest: ArchiveManifestEntry[] = [];
   const result: WrittenArchive['images'] = [];
   const storedLayers = new Set<string>();
-  try {
+  await writePackAtomically(outFile, 'image archive', [tap], async (pack, check) => {
     for (const img of images) {
       const bytes = configBytes(img.config);
       const configId = createHash('sha256').update(bytes).digest('hex');
@@ -76,7 +68,7 @@ export async function writeDockerArchive(outFile: string, images: readonly Archi
       const layerNames: string[] = [];
       for (const layer of img.layers) {
         throwIfAborted(opts.signal);
-        if (failure) throw failure;
+        check();
         const name = `${hex(layer.digest)}.tar${layer.compressed ? '.gz' : ''}`;
         layerNames.push(name);
         if (storedLayers.has(name)) continue;
@@ -87,16 +79,7 @@ export async function writeDockerArchive(outFile: string, images: readonly Archi
       result.push({ repoTags: img.repoTags, imageId: `sha256:${configId}` });
     }
     await addBuffer(pack, 'manifest.json', Buffer.from(JSON.stringify(manifest), 'utf8'));
-    pack.finalize();
-    await written;
-    await rename(tmp, outFile);
-  } catch (e) {
-    pack.destroy();
-    await written.catch(() => {});
-    await rm(tmp, { force: true });
-    if (e instanceof ApplianceError) throw e;
-    throw new ApplianceError('FAILED', `Could not write the image archive ${outFile}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  });
   return { file: outFile, size: tap.bytes, sha256: tap.digest(), images: result };
 }
 

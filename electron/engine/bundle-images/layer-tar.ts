@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { ApplianceError, throwIfAborted } from '../errors.js';
 import type { LayerEntry } from './layer-entries.js';
+import { writePackAtomically } from './atomic-pack.js';
 
 /** A layer written to disk, with the two digests an image needs. */
 export interface LayerBlob {
@@ -56,36 +55,18 @@ export class HashTap extends Transform {
 export async function writeLayer(entries: readonly LayerEntry[], outFile: string, opts: WriteLayerOptions = {}): Promise<LayerBlob> {
   const gzip = opts.gzip ?? true;
   const mtime = new Date((opts.mtime ?? 0) * 1000);
-  const tmp = `${outFile}.partial`;
-  const pack = tar.pack();
   const rawTap = new HashTap();
   const fileTap = new HashTap();
   const stages: NodeJS.ReadWriteStream[] = [rawTap];
   if (gzip) stages.push(createGzip({ level: 6 }));
   stages.push(fileTap);
-  const written = pipeline([pack, ...stages, createWriteStream(tmp)] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
-  // Surface a write failure (disk full) instead of waiting forever on a stalled pack.
-  let failure: unknown = null;
-  written.catch((e: unknown) => {
-    failure = e;
-  });
-
-  try {
+  await writePackAtomically(outFile, 'image layer', stages, async (pack, check) => {
     for (const e of entries) {
       throwIfAborted(opts.signal);
-      if (failure) throw failure;
+      check();
       await addEntry(pack, e, mtime, opts.onBytes);
     }
-    pack.finalize();
-    await written;
-    await rename(tmp, outFile);
-  } catch (e) {
-    pack.destroy();
-    await written.catch(() => {});
-    await rm(tmp, { force: true });
-    if (e instanceof ApplianceError) throw e;
-    throw new ApplianceError('FAILED', `Could not write the image layer ${outFile}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  });
   return { file: outFile, diffId: rawTap.digest(), digest: fileTap.digest(), size: fileTap.bytes, tarSize: rawTap.bytes, compressed: gzip };
 }
 

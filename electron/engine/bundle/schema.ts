@@ -23,6 +23,17 @@ export const PartStateSchema = z.object({
   actualSize: z.number().optional(),
 });
 
+/** What every report says of one artifact, as listed in its manifest. */
+const ArtifactRowSchema = z.object({
+  component: z.string(),
+  kind: z.string(),
+  ref: z.string(),
+  path: z.string(),
+  size: z.number(),
+  sha256: z.string(),
+  mediaType: z.string(),
+});
+
 export const ProblemSchema = z.object({ code: z.string(), message: z.string(), path: z.string().optional() });
 
 export const VerifyReportSchema = z.object({
@@ -36,14 +47,7 @@ export const VerifyReportSchema = z.object({
   signature: SignatureResultSchema,
   acceptedUnsigned: z.boolean(),
   artifacts: z.array(
-    z.object({
-      component: z.string(),
-      kind: z.string(),
-      ref: z.string(),
-      path: z.string(),
-      size: z.number(),
-      sha256: z.string(),
-      mediaType: z.string(),
+    ArtifactRowSchema.extend({
       status: z.enum(['ok', 'missing', 'size-mismatch', 'digest-mismatch', 'unsafe-path', 'unreadable', 'not-checked']),
       actualSize: z.number().optional(),
       actualSha256: z.string().optional(),
@@ -67,14 +71,7 @@ export const InspectReportSchema = z.object({
   topologies: z.array(z.string()),
   components: z.array(z.object({ name: z.string(), description: z.string().optional(), artifacts: z.number(), bytes: z.number() })),
   artifacts: z.array(
-    z.object({
-      component: z.string(),
-      kind: z.string(),
-      ref: z.string(),
-      path: z.string(),
-      size: z.number(),
-      sha256: z.string(),
-      mediaType: z.string(),
+    ArtifactRowSchema.extend({
       platform: z.string().optional(),
       target: z.string().optional(),
       topologies: z.array(z.string()).optional(),
