@@ -31,7 +31,7 @@ export const repoRoot = root;
  * test instead of quietly testing less.
  */
 export async function e2eLabNodes(): Promise<LabNode[]> {
-  let nodes: LabNode[] = [];
+  let nodes: LabNode[];
   try {
     nodes = (await labStatus({ name: 'e2e' })).nodes.filter((n) => n.running);
   } catch {
