@@ -187,6 +187,11 @@ describe('bundle specs', () => {
     expect(plan.entries.filter((e) => e.kind === 'image').every((e) => e.action.startsWith('docker pull'))).toBe(true);
     expect(plan.entries.some((e) => e.ref.startsWith('k3s@'))).toBe(true);
     expect(plan.entries.filter((e) => e.source.startsWith('url')).length).toBeGreaterThanOrEqual(3);
+    // Docker Engine for Ubuntu 22.04 (single topology): present, and blocked until its digests are filled in.
+    const docker = plan.entries.filter((e) => /^(docker-ce|docker-ce-cli|containerd\.io|docker-compose-plugin|docker-buildx-plugin)@/.test(e.ref));
+    expect(docker).toHaveLength(5);
+    expect(docker.every((e) => /placeholder/.test(e.problem ?? ''))).toBe(true);
+    expect(plan.entries.filter((e) => e.problem).length).toBe(5);
   });
 
   it('parses part sizes', () => {
