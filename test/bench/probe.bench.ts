@@ -7,9 +7,10 @@
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { probeHosts, loadProbeScript } from '../../electron/engine/hardware/index.js';
-import { labDown, labStatus, labUp, type LabNode } from '../../electron/engine/lab/index.js';
+import { labDown, labStatus, type LabNode } from '../../electron/engine/lab/index.js';
 import type { SiteHost } from '../../electron/engine/site/index.js';
 import { openTarget, type SshTarget } from '../../electron/engine/targets/index.js';
+import { ensureLab } from '../support/ensure-lab.js';
 
 const LAB = 'bench';
 const RUNS = 5;
@@ -30,12 +31,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 export default async function run(): Promise<Record<string, unknown>> {
-  const before = await labStatus({ name: LAB });
-  const wasUp = before.nodes.length === 3 && before.nodes.every((n) => n.running);
-  if (!wasUp) {
-    if (before.nodes.length) await labDown({ name: LAB });
-    await labUp({ name: LAB, nodes: 3 });
-  }
+  const wasUp = !(await ensureLab({ name: LAB, nodes: 3 })).started;
   try {
     const lab = await labStatus({ name: LAB });
     const script = await loadProbeScript();

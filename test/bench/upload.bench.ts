@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { isApplianceError } from '../../electron/engine/errors.js';
-import { execInNode, labDown, labStatus, labUp, type LabNode } from '../../electron/engine/lab/index.js';
+import { execInNode, labDown, labStatus, type LabNode } from '../../electron/engine/lab/index.js';
 import { SshTarget, uploadToHosts } from '../../electron/engine/targets/index.js';
+import { ensureLab } from '../support/ensure-lab.js';
 
 const LAB = 'bench';
 const RUNS = 3;
@@ -62,12 +63,7 @@ async function cutSession(n: LabNode, partName: string): Promise<void> {
 }
 
 export default async function run(): Promise<Record<string, unknown>> {
-  const before = await labStatus({ name: LAB });
-  const wasUp = before.nodes.length === 3 && before.nodes.every((n) => n.running);
-  if (!wasUp) {
-    if (before.nodes.length) await labDown({ name: LAB });
-    await labUp({ name: LAB, nodes: 3 });
-  }
+  const wasUp = !(await ensureLab({ name: LAB, nodes: 3 })).started;
   const tmp = mkdtempSync(join(tmpdir(), 'upload-bench-'));
   try {
     const nodes = (await labStatus({ name: LAB })).nodes;

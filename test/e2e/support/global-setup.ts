@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { labDown, labStatus, labUp } from '../../../electron/engine/lab/index.js';
+import { labDown } from '../../../electron/engine/lab/index.js';
+import { ensureLab } from '../../support/ensure-lab.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const URL_FILE = join(root, 'test-results', 'e2e-console-url.txt');
@@ -14,16 +15,12 @@ export const E2E_LAB = 'e2e';
  * started it (only then does it take it down). Without root the screens that need servers are
  * tested without them, unless LAB_REQUIRED=1, where that is a failure.
  */
-async function ensureLab(): Promise<boolean> {
+async function startE2eLab(): Promise<boolean> {
   if (process.getuid?.() !== 0) {
     if (process.env.LAB_REQUIRED === '1') throw new Error('e2e: LAB_REQUIRED=1 but not root: the practice lab cannot start.');
     return false;
   }
-  const status = await labStatus({ name: E2E_LAB });
-  if (status.nodes.length > 0 && status.nodes.every((n) => n.running)) return false;
-  if (status.nodes.length > 0) await labDown({ name: E2E_LAB });
-  await labUp({ name: E2E_LAB, nodes: 3 });
-  return true;
+  return (await ensureLab({ name: E2E_LAB, nodes: 3 })).started;
 }
 
 /**
@@ -32,7 +29,7 @@ async function ensureLab(): Promise<boolean> {
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(dirname(URL_FILE), { recursive: true });
-  const startedLab = await ensureLab();
+  const startedLab = await startE2eLab();
   const child = spawn(process.execPath, [join(root, 'bin', 'appliance.js'), 'console', '--port', '0'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],

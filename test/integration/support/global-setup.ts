@@ -10,9 +10,9 @@
  * every `describeWithLab` suite is skipped with that reason.
  */
 import type { TestProject } from 'vitest/node';
-import { labDown, labStatus, labUp } from '../../../electron/engine/lab/index.js';
+import { labDown } from '../../../electron/engine/lab/index.js';
+import { ensureLab } from '../../support/ensure-lab.js';
 import type { ApplianceEvent } from '../../../electron/engine/events/index.js';
-import { ApplianceError } from '../../../electron/engine/errors.js';
 
 /** Name of the lab shared by all integration tests. Tests that need their own lab use another name. */
 export const IT_LAB_NAME = 'it';
@@ -47,26 +47,12 @@ async function bringUp(stateDir: string | undefined): Promise<LabAvailability> {
   const base = { name: IT_LAB_NAME, stateDir };
   if (process.platform !== 'linux') return { ...base, ok: false, reason: 'the practice lab needs Linux' };
   if (process.getuid?.() !== 0) return { ...base, ok: false, reason: 'the practice lab needs root (run the integration tests as root)' };
-  const isHealthy = async () => {
-    const st = await labStatus({ name: IT_LAB_NAME, stateDir });
-    return st.nodes.length === IT_LAB_NODES && st.nodes.every((n) => n.running && n.docker);
-  };
-  const reuse = () => {
-    process.stderr.write(`[lab ${IT_LAB_NAME}] reusing the running lab; it stays up after the run\n`);
-    return { ...base, ok: true, createdByThisRun: false };
-  };
   try {
-    if (await isHealthy()) return reuse();
     const t = Date.now();
-    try {
-      // labUp waits for another run's `lab up` (lab lock) and cleans up after a crashed one.
-      await labUp({ name: IT_LAB_NAME, nodes: IT_LAB_NODES, docker: true, stateDir, onEvent: progress });
-    } catch (e) {
-      if (!(e instanceof ApplianceError && e.code === 'CONFLICT')) throw e;
-      if (await isHealthy()) return reuse(); // another run brought it up meanwhile
-      // Up but broken (a node not running) or of another shape: replace it.
-      await labDown({ name: IT_LAB_NAME, stateDir, onEvent: progress });
-      await labUp({ name: IT_LAB_NAME, nodes: IT_LAB_NODES, docker: true, stateDir, onEvent: progress });
+    const { started } = await ensureLab({ name: IT_LAB_NAME, nodes: IT_LAB_NODES, docker: true, stateDir, onEvent: progress });
+    if (!started) {
+      process.stderr.write(`[lab ${IT_LAB_NAME}] reusing the running lab; it stays up after the run\n`);
+      return { ...base, ok: true, createdByThisRun: false };
     }
     process.stderr.write(`[lab ${IT_LAB_NAME}] up in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
     return { ...base, ok: true, createdByThisRun: true };
