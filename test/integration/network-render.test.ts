@@ -5,8 +5,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFromPreset } from '../../electron/engine/network/presets.js';
 import { type RenderedFile, renderPlan, writeRendered } from '../../electron/engine/network/render-all.js';
-import type { PlanSiteContext } from '../../electron/engine/network/schema.js';
 import { validatePlan } from '../../electron/engine/network/validate.js';
+import { k3sSite as site } from '../fixtures/network-site.js';
 
 /*
  * Every rendered file is checked by the tool that will read it on the host: nft -c (needs
@@ -14,19 +14,6 @@ import { validatePlan } from '../../electron/engine/network/validate.js';
  * Each check is also shown to fail on a broken file, so a passing check means something.
  */
 
-const site: PlanSiteContext = {
-  topology: 'k3s-3',
-  hosts: [
-    { name: 'lb1', role: 'lb' },
-    { name: 'lb2', role: 'lb' },
-    { name: 'node1', role: 'server' },
-    { name: 'node2', role: 'server' },
-    { name: 'node3', role: 'server' },
-    { name: 'db1', role: 'db' },
-    { name: 'db2', role: 'db' },
-    { name: 'admin', role: 'mgmt' },
-  ],
-};
 let work = '';
 const files: RenderedFile[] = [];
 

@@ -6,17 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ApplianceError } from '../../electron/engine/errors.js';
 import { fileAuditSink, scanHostKey, SshTarget, type SshTargetOptions } from '../../electron/engine/targets/index.js';
 import { describeWithLab, nodeExec, testLab, type LabNode } from './support/lab.js';
-
-/** Runs `fn` and returns the ApplianceError it throws (fails the test if it does not throw one). */
-async function failure(fn: () => Promise<unknown>): Promise<ApplianceError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof ApplianceError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApplianceError');
-}
+import { failure } from './support/failure.js';
 
 describeWithLab('SSH targets against lab nodes', () => {
   let node: LabNode;

@@ -3,20 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApplianceError } from '../../electron/engine/errors.js';
 import type { ApplianceEvent } from '../../electron/engine/events/index.js';
 import { LocalTarget, SshTarget, uploadToHosts, type SshTargetOptions } from '../../electron/engine/targets/index.js';
 import { describeWithLab, nodeExec, testLab, type LabNode } from './support/lab.js';
-
-async function failure(fn: () => Promise<unknown>): Promise<ApplianceError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof ApplianceError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApplianceError');
-}
+import { failure } from './support/failure.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');

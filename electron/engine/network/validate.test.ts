@@ -2,20 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { planFromPreset } from './presets.js';
 import type { NetworkPlan, PlanSiteContext } from './schema.js';
 import { dnsNameProblem, planIsUsable, validatePlan } from './validate.js';
+import { k3sSite } from '../../../test/fixtures/network-site.js';
 
-const k3sSite: PlanSiteContext = {
-  topology: 'k3s-3',
-  hosts: [
-    { name: 'lb1', role: 'lb' },
-    { name: 'lb2', role: 'lb' },
-    { name: 'node1', role: 'server' },
-    { name: 'node2', role: 'server' },
-    { name: 'node3', role: 'server' },
-    { name: 'db1', role: 'db' },
-    { name: 'db2', role: 'db' },
-    { name: 'admin', role: 'mgmt' },
-  ],
-};
 const singleSite: PlanSiteContext = { topology: 'single', hosts: [{ name: 'server1', role: 'server' }] };
 
 const fresh = (site = k3sSite, preset: 'onprem-guide' | 'infra-overview' = 'onprem-guide'): NetworkPlan => planFromPreset(preset, site);
