@@ -1,10 +1,9 @@
 import type { OnEvent } from '../events/index.js';
 import { parseIp } from '../network/index.js';
 import { loadSite, readSecrets, sitePaths, updateSite } from '../site/index.js';
-import { initCa } from './ca.js';
+import { initCa, type InitCaOptions } from './ca.js';
 import { exportCa, type ExportCaResult } from './export-ca.js';
 import { DEFAULT_RENEW_WITHIN_DAYS, issueCertificates, type PassphraseSource } from './issue.js';
-import type { CaAlgorithm } from './keys.js';
 import { permittedNamesFor } from './name-constraints.js';
 import { certificatePlan, constraintInputs, rememberedExtraNames } from './plan.js';
 import type { CaStatus, CertificateListing, IssueResult } from './schema.js';
@@ -23,15 +22,8 @@ export async function sitePkiStatus(dir: string, now = new Date()): Promise<{ si
   return { site: site.config.name, ca, certificates: ca.present ? await listCertificates(pkiDir, now) : [] };
 }
 
-export interface InitSiteCaOptions {
-  passphrase: string;
-  algorithm?: CaAlgorithm;
-  force?: boolean;
-  /** PBKDF2 iterations (tests only). */
-  iterations?: number;
-  now?: Date;
-  signal?: AbortSignal;
-}
+/** The CA options a caller chooses; the site supplies the rest (folder, name, permitted names, passphrase check). */
+export type InitSiteCaOptions = Pick<InitCaOptions, 'passphrase' | 'algorithm' | 'force' | 'iterations' | 'now' | 'signal'>;
 
 /**
  * Creates the site CA, limited by name constraints to the site domain and the network plan's
