@@ -1,20 +1,34 @@
 import { isAbsolute, resolve } from 'node:path';
-import { access } from 'node:fs/promises';
+import { access, mkdir, rm, stat } from 'node:fs/promises';
 import { ApplianceError } from '../errors.js';
 import { labStatus } from '../lab/index.js';
 import { scanHostKey } from '../targets/host-keys.js';
 import { assertNewPassphrase } from './passphrase.js';
-import { hostSecretKeys } from './paths.js';
+import { hostSecretKeys, sitePaths } from './paths.js';
 import { SiteHost, type SiteHostInput } from './schema.js';
-import { readSecrets, updateSecrets, writeSecrets } from './secrets.js';
-import { initSite, loadSite, updateSite, type InitSiteOptions, type Site } from './store.js';
+import { createSecrets, readSecrets, updateSecrets } from './secrets.js';
+import { assertNoEarlierSite, createSiteFiles, loadSite, updateSite, type InitSiteOptions, type Site } from './store.js';
 
-/** Creates a site folder and its (empty) secrets.enc, which fixes the site passphrase. */
+/**
+ * Creates a site folder and its (empty) secrets.enc, which fixes the site passphrase. A folder
+ * with an earlier site's site.yaml, secrets.enc or pki/ is refused with CONFLICT, unchanged.
+ * secrets.enc is created first and exclusively: of two creations at once, one wins.
+ */
 export async function initSiteWithSecrets(dir: string, opts: InitSiteOptions, passphrase: string): Promise<Site> {
   assertNewPassphrase(passphrase);
-  const site = await initSite(dir, opts);
-  await writeSecrets(dir, passphrase, {});
-  return site;
+  await assertNoEarlierSite(dir);
+  await mkdir(dir, { recursive: true });
+  await createSecrets(dir, passphrase, {});
+  const secrets = sitePaths(dir).secrets;
+  const mine = await stat(secrets);
+  try {
+    return await createSiteFiles(dir, opts);
+  } catch (e) {
+    // Take back only the empty secrets.enc this call made (same inode), so the folder can be retried.
+    const now = await stat(secrets).catch(() => undefined);
+    if (now && now.ino === mine.ino && now.dev === mine.dev) await rm(secrets, { force: true });
+    throw e;
+  }
 }
 
 export interface AddHostInput {

@@ -2,12 +2,13 @@
  * Sites: the folder an engineer owns for one hospital (site.yaml, secrets.enc, pki/, logs).
  * See docs/sites-and-targets.md.
  */
-export { SiteConfig, SiteHost, SiteBundleRef, HostKeyFingerprint, HostRole, HostAuth, Topology, SITE_SCHEMA_VERSION } from './schema.js';
+export { SiteConfig, SiteHost, HostAddress, LoginUser, SiteBundleRef, HostKeyFingerprint, HostRole, HostAuth, Topology, SITE_SCHEMA_VERSION } from './schema.js';
 export type { SiteHostInput } from './schema.js';
 export { sitePaths, hostSecretKeys, type SitePaths } from './paths.js';
-export { loadSite, updateSite, initSite, type Site, type InitSiteOptions } from './store.js';
-export { readSecrets, writeSecrets, updateSecrets, encryptSecrets, decryptSecrets } from './secrets.js';
+export { loadSite, updateSite, initSite, assertNoEarlierSite, type Site, type InitSiteOptions } from './store.js';
+export { readSecrets, writeSecrets, createSecrets, updateSecrets, encryptSecrets, decryptSecrets } from './secrets.js';
 export { resolvePassphrase, assertNewPassphrase, readStdinSecret, MIN_PASSPHRASE_LENGTH, type ResolvePassphraseOptions } from './passphrase.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { writeFileAtomic, createFileExclusive } from './atomic-write.js';
+export { addressProblem, userProblem } from './host-fields.js';
 export { summarizeSite, type SiteSummary } from './summary.js';
 export { initSiteWithSecrets, addHost, siteFromLab, type AddHostInput } from './actions.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addressProblem, quoteValue, userProblem } from './host-fields.js';
 
 /**
  * The schema of site.yaml. Messages are written for a field engineer: the loader prefixes
@@ -15,6 +16,18 @@ export const HostName = z
   .string({ error: 'expected a host name' })
   .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'expected a lowercase name of letters, digits and dashes (e.g. node1)' });
 
+/** Where ssh connects: an IPv4/IPv6 literal or an RFC 1123 host name (see host-fields.ts). */
+export const HostAddress = z.string({ error: 'expected an IP address or host name' }).superRefine((v, ctx) => {
+  const problem = addressProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: `expected an IP address or host name, got ${quoteValue(v)}: ${problem}` });
+});
+
+/** The SSH login user: a POSIX-style user name (see host-fields.ts). */
+export const LoginUser = z.string({ error: 'expected a login user name' }).superRefine((v, ctx) => {
+  const problem = userProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: `expected a login user name, got ${quoteValue(v)}: ${problem}` });
+});
+
 export const HostRole = z.enum(['server', 'lb', 'db', 'app', 'mgmt'], { error: 'expected one of server, lb, db, app, mgmt' });
 export const HostAuth = z.enum(['key', 'password', 'agent'], { error: 'expected one of key, password, agent' });
 export const Topology = z.enum(['single', 'k3s-3'], { error: 'expected single or k3s-3' });
@@ -22,9 +35,9 @@ export const Topology = z.enum(['single', 'k3s-3'], { error: 'expected single or
 export const SiteHost = z
   .object({
     name: HostName,
-    address: z.string({ error: 'expected an IP address or host name' }).min(1, { error: 'expected an IP address or host name' }),
+    address: HostAddress,
     port: z.number({ error: 'expected a number 1-65535' }).int({ error: 'expected a number 1-65535' }).min(1, { error: 'expected a number 1-65535' }).max(65535, { error: 'expected a number 1-65535' }).default(22),
-    user: z.string({ error: 'expected a login user name' }).min(1, { error: 'expected a login user name' }),
+    user: LoginUser,
     role: HostRole.default('server'),
     segment: z.string({ error: 'expected a segment name (dmz, app, data, mgmt)' }).optional(),
     auth: HostAuth,

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type
 import { readFile } from 'node:fs/promises';
 import { ApplianceError } from '../errors.js';
 import { registerSecret } from '../redact.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { createFileExclusive, writeFileAtomic } from './atomic-write.js';
 import { sitePaths } from './paths.js';
 
 /**
@@ -88,38 +88,79 @@ export async function decryptSecrets(passphrase: string, text: string, fileLabel
   return map;
 }
 
-/**
- * Reads and decrypts DIR/secrets.enc. Every value is registered for redaction. A site without
- * secrets.enc has no secrets yet: returns {}.
- */
-export async function readSecrets(dir: string, passphrase: string): Promise<Record<string, string>> {
+/** Reads DIR/secrets.enc; `exists: false` when there is none yet. */
+async function readSecretsFile(dir: string, passphrase: string): Promise<{ exists: boolean; secrets: Record<string, string> }> {
   const path = sitePaths(dir).secrets;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, secrets: {} };
     throw e;
   }
-  return decryptSecrets(passphrase, text, path);
+  return { exists: true, secrets: await decryptSecrets(passphrase, text, path) };
 }
 
-/** Encrypts and atomically writes DIR/secrets.enc (mode 0600). Replaces the whole map. */
-export async function writeSecrets(dir: string, passphrase: string, secrets: Record<string, string>): Promise<void> {
+/**
+ * Reads and decrypts DIR/secrets.enc. Every value is registered for redaction. A site without
+ * secrets.enc has no secrets yet: returns {}.
+ */
+export async function readSecrets(dir: string, passphrase: string): Promise<Record<string, string>> {
+  return (await readSecretsFile(dir, passphrase)).secrets;
+}
+
+/** The refusal when a secrets file is in the way: old secrets are never replaced by new ones. */
+export function secretsInTheWay(dir: string): ApplianceError {
+  const path = sitePaths(dir).secrets;
+  return new ApplianceError(
+    'CONFLICT',
+    `${dir} already holds secrets.enc (from an earlier site, or one being created right now); nothing was changed. Move ${path} away or choose another folder; to recover that site, restore its site.yaml beside it.`,
+    { dir, file: path },
+  );
+}
+
+/**
+ * Creates DIR/secrets.enc (mode 0600) and never replaces one: an existing file, even one
+ * written a moment ago by a concurrent creation, fails with CONFLICT and stays as it was.
+ */
+export async function createSecrets(dir: string, passphrase: string, secrets: Record<string, string>): Promise<void> {
+  for (const v of Object.values(secrets)) registerSecret(v);
+  try {
+    await createFileExclusive(sitePaths(dir).secrets, await encryptSecrets(passphrase, secrets), 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw secretsInTheWay(dir);
+    throw e;
+  }
+}
+
+/** Re-encrypts an existing secrets.enc the caller has just opened: a deliberate, atomic replace. */
+async function replaceSecrets(dir: string, passphrase: string, secrets: Record<string, string>): Promise<void> {
   for (const v of Object.values(secrets)) registerSecret(v);
   await writeFileAtomic(sitePaths(dir).secrets, await encryptSecrets(passphrase, secrets), 0o600);
 }
 
 /**
+ * Sets the whole map in DIR/secrets.enc. An existing file is replaced only after it opened with
+ * this passphrase (a wrong one is PERMISSION and changes nothing); a missing one is created
+ * exclusively. So secrets the caller could not read are never lost.
+ */
+export async function writeSecrets(dir: string, passphrase: string, secrets: Record<string, string>): Promise<void> {
+  const { exists } = await readSecretsFile(dir, passphrase);
+  if (exists) await replaceSecrets(dir, passphrase, secrets);
+  else await createSecrets(dir, passphrase, secrets);
+}
+
+/**
  * Read-modify-write of secrets.enc. A wrong passphrase fails before anything is written;
- * `undefined` values delete keys.
+ * `undefined` values delete keys. A site without secrets.enc gets one, created exclusively.
  */
 export async function updateSecrets(dir: string, passphrase: string, changes: Record<string, string | undefined>): Promise<Record<string, string>> {
-  const current = await readSecrets(dir, passphrase);
+  const { exists, secrets: current } = await readSecretsFile(dir, passphrase);
   for (const [k, v] of Object.entries(changes)) {
     if (v === undefined) delete current[k];
     else current[k] = v;
   }
-  await writeSecrets(dir, passphrase, current);
+  if (exists) await replaceSecrets(dir, passphrase, current);
+  else await createSecrets(dir, passphrase, current);
   return current;
 }

@@ -1,9 +1,10 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { type Document, isMap, isSeq, stringify } from 'yaml';
 import { ApplianceError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { createFileExclusive, writeFileAtomic } from './atomic-write.js';
 import { sitePaths } from './paths.js';
+import { secretsInTheWay } from './secrets.js';
 import { SITE_SCHEMA_VERSION, SiteConfig, type Topology } from './schema.js';
 import { parseYamlWithLines, schemaError } from './yaml-errors.js';
 
@@ -111,22 +112,60 @@ export interface InitSiteOptions {
 }
 
 /**
+ * Refuses (CONFLICT, nothing changed) a folder that holds what an earlier site left: site.yaml,
+ * secrets.enc or a non-empty pki/ (its CA key). A new site there would lose or mix them up.
+ */
+export async function assertNoEarlierSite(dir: string): Promise<void> {
+  const p = sitePaths(dir);
+  if (await exists(p.siteYaml)) throw siteInTheWay(dir);
+  if (await exists(p.secrets)) throw secretsInTheWay(dir);
+  if ((await readdir(p.pkiDir).catch(() => [])).length) {
+    throw new ApplianceError(
+      'CONFLICT',
+      `${dir} already holds pki/ (the CA key and certificates of an earlier site); nothing was changed. Move ${p.pkiDir} away or choose another folder; to recover that site, restore its site.yaml beside it.`,
+      { dir, file: p.pkiDir },
+    );
+  }
+}
+
+function siteInTheWay(dir: string): ApplianceError {
+  return new ApplianceError('CONFLICT', `A site already exists at ${dir} (${sitePaths(dir).siteYaml}); open it instead or choose another folder.`, { dir });
+}
+
+/**
  * Creates a site folder with the layout of DESIGN.md (site.yaml, pki/, checks/, reports/,
- * diagnostics/, empty journal and audit logs). Refuses (CONFLICT) when site.yaml exists.
- * secrets.enc is created by the caller with writeSecrets (it needs the passphrase).
+ * diagnostics/, empty journal and audit logs). Refuses (CONFLICT) a folder with an earlier
+ * site in it (assertNoEarlierSite). secrets.enc is created by the caller (it needs the passphrase).
  */
 export async function initSite(dir: string, opts: InitSiteOptions): Promise<Site> {
+  await assertNoEarlierSite(dir);
+  return createSiteFiles(dir, opts);
+}
+
+/**
+ * The files of a new site; site.yaml is created exclusively, so of two creations at once
+ * exactly one succeeds. Journal and audit logs are kept if they exist.
+ */
+export async function createSiteFiles(dir: string, opts: InitSiteOptions): Promise<Site> {
   const p = sitePaths(dir);
-  if (await exists(p.siteYaml)) throw new ApplianceError('CONFLICT', `A site already exists at ${dir} (${p.siteYaml}); open it instead or choose another folder.`, { dir });
   const config = SiteConfig.parse({ schemaVersion: SITE_SCHEMA_VERSION, name: opts.name, topology: opts.topology, domain: opts.domain ?? 'hospital-erp.local', hosts: [] });
   await mkdir(dir, { recursive: true });
   for (const d of [p.pkiDir, p.checksDir, p.reportsDir, p.diagnosticsDir]) await mkdir(d, { recursive: true });
-  for (const f of [p.journal, p.audit]) if (!(await exists(f))) await writeFile(f, '', { mode: 0o600 });
+  for (const f of [p.journal, p.audit]) {
+    await writeFile(f, '', { mode: 0o600, flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+  }
   const header = [
     `# Airgap Appliance site "${opts.name}". Edit with care: "appliance site show" validates it.`,
     '# Secrets (passwords, key passphrases) are never stored here: they live in secrets.enc.',
   ].join('\n');
-  await writeFileAtomic(p.siteYaml, `${header}\n${stringify(config)}`);
+  try {
+    await createFileExclusive(p.siteYaml, `${header}\n${stringify(config)}`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw siteInTheWay(dir);
+    throw e;
+  }
   return { dir, config };
 }
 
