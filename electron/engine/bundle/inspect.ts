@@ -1,8 +1,10 @@
 import { isApplianceError } from '../errors.js';
 import { loadTrustedKeys } from './keys.js';
+import { checkArtifactsAgainstLayout } from './manifest-checks.js';
 import { type Manifest, parseManifest } from './manifest.js';
 import { checkSignature, type SignatureResult } from './signature.js';
 import { type LayoutProblem, openBundle, type PartState } from './source-layout.js';
+import { clip } from './untrusted.js';
 import { cacheKey, readRecord } from './verify-cache.js';
 import type { TrustOptions } from './verify.js';
 
@@ -27,7 +29,12 @@ export interface InspectReport {
   parts?: PartState[];
 }
 
-/** What a bundle holds, its signature status and whether it is verified, without hashing any blob. */
+/**
+ * What a bundle holds, its signature status and whether it is verified, without hashing any
+ * blob. Problems are those verify finds without hashing (layout, manifest, invalid signature,
+ * unsafe artifact paths, missing or wrong-sized blobs); an unsigned or untrusted signature is
+ * reported in `signature`, not as a problem (verify refuses it unless told to accept it).
+ */
 export async function inspectBundle(path: string, opts: TrustOptions & { cacheDir: string }): Promise<InspectReport> {
   const opened = await openBundle(path);
   const keys = await loadTrustedKeys({ dirs: opts.trustDirs, files: opts.trust });
@@ -43,6 +50,14 @@ export async function inspectBundle(path: string, opts: TrustOptions & { cacheDi
   }
   const signature: SignatureResult =
     manifest && opened.manifestBytes ? checkSignature(opened.manifestBytes, opened.sigBytes, keys) : { status: 'unsigned', message: 'no readable manifest.json' };
+  if (signature.status === 'invalid') problems.push({ code: 'signature', path: 'manifest.sig', message: `${signature.message} Refused.` });
+  if (manifest) {
+    // The same checks verify makes before hashing, so inspect never calls a bundle fine that verify refuses.
+    const rows = manifest.artifacts.map((a) => ({ ...a, status: 'not-checked', message: undefined as string | undefined }));
+    const extra = checkArtifactsAgainstLayout(rows, opened);
+    for (const a of rows) if (a.status !== 'not-checked') problems.push({ code: a.status, path: a.path, message: `${a.kind} ${clip(a.ref)}: ${a.message}` });
+    problems.push(...extra);
+  }
   const record = await readRecord(opts.cacheDir, opened.path);
   const current = record && record.key === cacheKey(opened, keys.map((k) => k.keyId));
   const artifacts = manifest?.artifacts ?? [];

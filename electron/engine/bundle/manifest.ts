@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApplianceError } from '../errors.js';
+import { clip, describeValue, issueText, parseUntrustedJson } from './untrusted.js';
 
 /** Kinds of artifact a bundle carries. */
 export const ARTIFACT_KINDS = ['image', 'chart', 'binary', 'asset'] as const;
@@ -32,6 +33,9 @@ export function mediaTypeFor(kind: ArtifactKind, ref: string): string {
   return 'application/octet-stream';
 }
 
+/** Longest free text (descriptions, install targets) a manifest may carry. */
+export const MAX_TEXT = 4096;
+
 export const ManifestArtifact = z
   .object({
     component: Slug,
@@ -40,9 +44,9 @@ export const ManifestArtifact = z
     path: z.string().min(1).max(512),
     size: z.number().int().nonnegative(),
     sha256: Sha256Hex,
-    mediaType: z.string().min(1),
+    mediaType: z.string().min(1).max(255),
     platform: Platform.optional(),
-    target: z.string().optional(),
+    target: z.string().max(MAX_TEXT).optional(),
     topologies: z.array(Topology).optional(),
   })
   .strict();
@@ -53,10 +57,10 @@ export const Manifest = z
     schemaVersion: z.literal(1),
     name: Slug,
     version: z.string().min(1).max(64),
-    description: z.string().optional(),
+    description: z.string().max(MAX_TEXT).optional(),
     created: z.string().datetime(),
     topologies: z.array(Topology).min(1),
-    components: z.array(z.object({ name: Slug, description: z.string().optional() }).strict()),
+    components: z.array(z.object({ name: Slug, description: z.string().max(MAX_TEXT).optional() }).strict()),
     artifacts: z.array(ManifestArtifact),
   })
   .strict();
@@ -67,9 +71,9 @@ export const ManifestSignature = z
   .object({
     alg: z.enum(SIGNATURE_ALGS),
     /** SHA-256 of the signer's SubjectPublicKeyInfo DER, hex (base64 accepted on read). */
-    keyId: z.string().min(1),
+    keyId: z.string().min(1).max(128),
     /** Base64 signature over the exact bytes of manifest.json. */
-    signature: z.string().min(1),
+    signature: z.string().min(1).max(16384),
   })
   .strict();
 export type ManifestSignature = z.infer<typeof ManifestSignature>;
@@ -78,11 +82,11 @@ export type ManifestSignature = z.infer<typeof ManifestSignature>;
 export const PartsFile = z
   .object({
     schemaVersion: z.literal(1),
-    file: z.string().min(1),
+    file: z.string().min(1).max(255),
     size: z.number().int().nonnegative(),
     sha256: Sha256Hex,
     partSize: z.number().int().positive(),
-    parts: z.array(z.object({ file: z.string().min(1), size: z.number().int().nonnegative(), sha256: Sha256Hex }).strict()).min(1),
+    parts: z.array(z.object({ file: z.string().min(1).max(255), size: z.number().int().nonnegative(), sha256: Sha256Hex }).strict()).min(1),
   })
   .strict();
 export type PartsFile = z.infer<typeof PartsFile>;
@@ -92,36 +96,34 @@ export const SUPPORTED_SCHEMA_VERSION = 1;
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 /**
- * Parses and validates manifest.json bytes. Throws INTEGRITY naming the problem: not JSON,
- * an unknown schemaVersion, a field that does not match, a duplicate ref or an artifact
- * naming a component that is not listed.
+ * Parses and validates manifest.json bytes. Throws INTEGRITY naming the problem: not JSON or
+ * nested implausibly deep, an unknown schemaVersion, a field that does not match, a duplicate
+ * component name or ref, or an artifact naming a component that is not listed. Values quoted in
+ * messages are clipped (see untrusted.ts).
  */
 export function parseManifest(bytes: Buffer): Manifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    throw new ApplianceError('INTEGRITY', `manifest.json is not valid JSON (${(e as Error).message}).`);
-  }
-  const version = raw && typeof raw === 'object' ? (raw as Record<string, unknown>).schemaVersion : undefined;
+  const raw = parseUntrustedJson(bytes, 'manifest.json');
+  const version = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>).schemaVersion : undefined;
   if (version !== SUPPORTED_SCHEMA_VERSION) {
+    const shown = describeValue(version);
     throw new ApplianceError(
       'INTEGRITY',
-      `manifest.json has unknown schemaVersion ${JSON.stringify(version)}; this appliance reads schemaVersion ${SUPPORTED_SCHEMA_VERSION}. Use an appliance release that matches the bundle.`,
-      { schemaVersion: version ?? null },
+      `manifest.json has unknown schemaVersion ${shown}; this appliance reads schemaVersion ${SUPPORTED_SCHEMA_VERSION}. Use an appliance release that matches the bundle.`,
+      { schemaVersion: shown },
     );
   }
   const parsed = Manifest.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ApplianceError('INTEGRITY', `manifest.json: ${issue.path.join('.') || '(root)'}: ${issue.message}.`);
-  }
+  if (!parsed.success) throw new ApplianceError('INTEGRITY', issueText('manifest.json', parsed.error));
   const m = parsed.data;
-  const components = new Set(m.components.map((c) => c.name));
+  const components = new Set<string>();
+  for (const c of m.components) {
+    if (components.has(c.name)) throw new ApplianceError('INTEGRITY', `manifest.json: component name "${c.name}" appears twice.`);
+    components.add(c.name);
+  }
   const refs = new Set<string>();
   for (const a of m.artifacts) {
-    if (!components.has(a.component)) throw new ApplianceError('INTEGRITY', `manifest.json: artifact ${a.kind} ${a.ref} names component "${a.component}", which is not listed.`);
-    if (refs.has(a.ref)) throw new ApplianceError('INTEGRITY', `manifest.json: ref "${a.ref}" appears twice.`);
+    if (!components.has(a.component)) throw new ApplianceError('INTEGRITY', `manifest.json: artifact ${a.kind} ${clip(a.ref)} names component "${a.component}", which is not listed.`);
+    if (refs.has(a.ref)) throw new ApplianceError('INTEGRITY', `manifest.json: ref "${clip(a.ref)}" appears twice.`);
     refs.add(a.ref);
   }
   return m;

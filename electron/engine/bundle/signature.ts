@@ -1,6 +1,7 @@
 import { verify } from 'node:crypto';
 import { ManifestSignature } from './manifest.js';
 import { normalizeKeyId, RSA_PSS_OPTIONS, type TrustedKey } from './keys.js';
+import { clip, issueText, parseUntrustedJson } from './untrusted.js';
 
 export type SignatureStatus = 'unsigned' | 'untrusted' | 'trusted' | 'invalid';
 
@@ -23,15 +24,15 @@ export function checkSignature(manifestBytes: Buffer, sigBytes: Buffer | null, t
   if (!sigBytes) return { status: 'unsigned', message: 'UNSIGNED: the bundle has no manifest.sig.' };
   let sig: ManifestSignature;
   try {
-    const parsed = ManifestSignature.safeParse(JSON.parse(sigBytes.toString('utf8')));
-    if (!parsed.success) return { status: 'invalid', message: `manifest.sig is malformed: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}.` };
+    const parsed = ManifestSignature.safeParse(parseUntrustedJson(sigBytes, 'manifest.sig'));
+    if (!parsed.success) return { status: 'invalid', message: `malformed ${issueText('manifest.sig', parsed.error)}` };
     sig = parsed.data;
-  } catch {
-    return { status: 'invalid', message: 'manifest.sig is not valid JSON.' };
+  } catch (e) {
+    return { status: 'invalid', message: (e as Error).message };
   }
   const keyId = normalizeKeyId(sig.keyId);
   const key = trusted.find((k) => k.keyId === keyId);
-  if (!key) return { status: 'untrusted', keyId, alg: sig.alg, message: `UNTRUSTED: signed by key ${keyId.slice(0, 16)}…, which is not a trusted key.` };
+  if (!key) return { status: 'untrusted', keyId: clip(keyId, 128), alg: sig.alg, message: `UNTRUSTED: signed by key ${keyId.slice(0, 16)}…, which is not a trusted key.` };
   const type = key.key.asymmetricKeyType;
   if ((sig.alg === 'ed25519') !== (type === 'ed25519') || (sig.alg === 'rsa-pss-sha256' && type !== 'rsa')) {
     return { status: 'invalid', keyId, alg: sig.alg, keyName: key.name, message: `manifest.sig says ${sig.alg} but trusted key ${key.name} is ${type}.` };

@@ -6,6 +6,7 @@ import { ByteSource, type Segment } from './byte-source.js';
 import { MAX_MANIFEST_BYTES, PartsFile } from './manifest.js';
 import { ALLOWED_DIRS, BLOB_DIR, MANIFEST_FILE, SIGNATURE_FILE } from './paths.js';
 import { indexTar } from './tar-index.js';
+import { clip, issueText, parseUntrustedJson } from './untrusted.js';
 
 export type BundleLayout = 'dir' | 'tar' | 'parts';
 
@@ -127,22 +128,18 @@ async function openTar(file: string): Promise<OpenedBundle> {
 }
 
 async function openParts(partsJson: string): Promise<OpenedBundle> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(partsJson, 'utf8'));
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ApplianceError(missing ? 'NOT_FOUND' : 'INTEGRITY', missing ? `${partsJson} is missing: a split bundle needs its .parts.json beside the parts.` : `${partsJson} is not valid JSON.`);
-  }
-  const parsed = PartsFile.safeParse(raw);
-  if (!parsed.success) throw new ApplianceError('INTEGRITY', `${basename(partsJson)}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}.`);
+  const size = (await stat(partsJson).catch(() => null))?.size;
+  if (size === undefined) throw new ApplianceError('NOT_FOUND', `${partsJson} is missing: a split bundle needs its .parts.json beside the parts.`);
+  if (size > MAX_MANIFEST_BYTES) throw new ApplianceError('INTEGRITY', `${partsJson} is ${size} bytes; refusing to read it.`);
+  const parsed = PartsFile.safeParse(parseUntrustedJson(await readFile(partsJson), basename(partsJson)));
+  if (!parsed.success) throw new ApplianceError('INTEGRITY', issueText(basename(partsJson), parsed.error));
   const dir = dirname(partsJson);
   const problems: LayoutProblem[] = [];
   const parts: PartState[] = [];
   const ids = [idOf(await stat(partsJson, { bigint: true }))];
   for (const p of parsed.data.parts) {
     if (p.file !== basename(p.file) || p.file.startsWith('.')) {
-      throw new ApplianceError('INTEGRITY', `${basename(partsJson)} names part "${p.file}", which is not a plain file name beside it.`);
+      throw new ApplianceError('INTEGRITY', `${basename(partsJson)} names part "${clip(p.file)}", which is not a plain file name beside it.`);
     }
     const path = join(dir, p.file);
     const st = await stat(path, { bigint: true }).catch(() => null);
@@ -179,8 +176,9 @@ async function readTarContents(src: ByteSource, layout: BundleLayout, path: stri
     const index = await indexTar(src);
     for (const p of index.problems) problems.push({ code: p.includes('corrupt') || p.includes('truncated') || p.includes('end-of-archive') ? 'tar-corrupt' : 'unsafe-entry', message: p });
     for (const e of index.entries) {
+      const shown = clip(e.name);
       if (e.type === 'dir') {
-        if (!ALLOWED_DIRS.has(e.name)) problems.push({ code: 'extra-file', path: e.name, message: `tar entry ${e.name}/ is not part of a bundle (unlisted folder).` });
+        if (!ALLOWED_DIRS.has(e.name)) problems.push({ code: 'extra-file', path: shown, message: `tar entry ${shown}/ is not part of a bundle (unlisted folder).` });
       } else if (e.name === MANIFEST_FILE || e.name === SIGNATURE_FILE) {
         if (e.size > MAX_MANIFEST_BYTES) problems.push({ code: 'too-large', path: e.name, message: `${e.name} is ${e.size} bytes; refusing to read it.` });
         else if (e.name === MANIFEST_FILE) manifestBytes = await src.read(e.offset, e.size);
@@ -188,7 +186,7 @@ async function readTarContents(src: ByteSource, layout: BundleLayout, path: stri
       } else if (dirname(e.name) === BLOB_DIR) {
         files.set(e.name, { size: e.size, segments: src.segments(e.offset, e.size) });
       } else {
-        problems.push({ code: 'extra-file', path: e.name, message: `tar entry ${e.name} is not listed in the manifest (extra file).` });
+        problems.push({ code: 'extra-file', path: shown, message: `tar entry ${shown} is not listed in the manifest (extra file).` });
       }
     }
   } finally {

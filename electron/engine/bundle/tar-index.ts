@@ -1,5 +1,6 @@
 import type { ByteSource } from './byte-source.js';
 import { normalizeEntryName, unsafeReason } from './paths.js';
+import { clip } from './untrusted.js';
 
 export interface TarEntry {
   /** Normalised name (no leading "./", no trailing "/"). */
@@ -83,17 +84,17 @@ export async function indexTar(src: ByteSource): Promise<TarIndex> {
     }
     const kind = type === '0' || type === '\0' || type === '7' ? 'file' : type === '5' ? 'dir' : null;
     if (!kind) {
-      problems.push(`tar entry "${rawName}" is a ${TYPE_NAMES[type] ?? `type ${JSON.stringify(type)} entry`}; bundles hold only regular files.`);
+      problems.push(`tar entry "${clip(rawName)}" is a ${TYPE_NAMES[type] ?? `type ${JSON.stringify(type)} entry`}; bundles hold only regular files.`);
       continue;
     }
     const unsafe = unsafeReason(rawName.replace(/\/+$/, '') || '.');
     if (unsafe) {
-      problems.push(`tar entry "${rawName}" ${unsafe}.`);
+      problems.push(`tar entry "${clip(rawName)}" ${unsafe}.`);
       continue;
     }
     const name = normalizeEntryName(rawName);
     if (seen.has(name)) {
-      problems.push(`tar entry "${name}" appears more than once.`);
+      problems.push(`tar entry "${clip(name)}" appears more than once.`);
       continue;
     }
     seen.add(name);

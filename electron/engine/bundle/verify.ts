@@ -3,7 +3,7 @@ import { createProgressMeter, type OnEvent } from '../events/index.js';
 import { hashJobs } from './hash-pool.js';
 import { loadTrustedKeys } from './keys.js';
 import { type Manifest, parseManifest } from './manifest.js';
-import { blobPath, unsafeReason } from './paths.js';
+import { checkArtifactsAgainstLayout } from './manifest-checks.js';
 import { checkSignature, type SignatureResult } from './signature.js';
 import { type LayoutProblem, type OpenedBundle, openBundle, type PartState } from './source-layout.js';
 import { cacheKey, dropRecord, readRecord, sha256Hex, writeRecord } from './verify-cache.js';
@@ -129,7 +129,7 @@ export async function verifyBundle(path: string, opts: VerifyOptions): Promise<V
       problems.push({ code: 'signature', path: 'manifest.sig', message: `${signature.message} Refused${signature.status === 'invalid' ? '' : ' (pass --allow-unsigned to accept an unsigned or untrusted bundle)'}.` });
     } else {
       if (signature.status !== 'trusted') log('warn', `ACCEPTING A BUNDLE WITHOUT A TRUSTED SIGNATURE (${signature.status.toUpperCase()}): its origin is not proven.`);
-      checkPaths(artifacts, opened, problems);
+      problems.push(...checkArtifactsAgainstLayout(artifacts, opened));
       const key = cacheKey(opened, keys.map((k) => k.keyId));
       const previous = !opts.full && problems.length === 0 ? await readRecord(opts.cacheDir, opened.path) : null;
       if (previous && previous.key === key && artifacts.every((a) => a.status === 'not-checked')) {
@@ -161,40 +161,10 @@ export async function verifyBundle(path: string, opts: VerifyOptions): Promise<V
   return report();
 }
 
-/** Each artifact's path must be exactly blobs/sha256/<its digest>; blobs nobody lists are extra. */
-function checkPaths(artifacts: ArtifactReport[], opened: OpenedBundle, problems: BundleProblem[]): void {
-  const listed = new Set<string>();
-  for (const a of artifacts) {
-    const unsafe = unsafeReason(a.path);
-    if (unsafe) {
-      a.status = 'unsafe-path';
-      a.message = `path "${a.path}" ${unsafe}; refused.`;
-    } else if (a.path !== blobPath(a.sha256)) {
-      a.status = 'unsafe-path';
-      a.message = `path "${a.path}" is not ${blobPath(a.sha256)} (where a blob with this digest must live).`;
-    }
-    listed.add(a.path);
-  }
-  for (const f of opened.files.keys()) {
-    if (!listed.has(f)) problems.push({ code: 'extra-file', path: f, message: `${f} is not listed in the manifest (extra file).` });
-  }
-}
-
 async function hashArtifacts(artifacts: ArtifactReport[], opened: OpenedBundle, opts: VerifyOptions & { task: string; onEvent: OnEvent }): Promise<number> {
   const pending = new Map<string, ArtifactReport[]>();
   for (const a of artifacts) {
-    if (a.status !== 'not-checked') continue;
-    const f = opened.files.get(a.path);
-    if (!f) {
-      a.status = 'missing';
-      a.message = `blob ${a.path} is missing.`;
-    } else if (f.size !== a.size) {
-      a.status = 'size-mismatch';
-      a.actualSize = f.size;
-      a.message = `blob ${a.path} is ${f.size} bytes, expected ${a.size} (${f.size < a.size ? 'truncated' : 'too long'}).`;
-    } else {
-      pending.set(a.path, [...(pending.get(a.path) ?? []), a]);
-    }
+    if (a.status === 'not-checked') pending.set(a.path, [...(pending.get(a.path) ?? []), a]);
   }
   const total = [...pending.keys()].reduce((n, p) => n + opened.files.get(p)!.size, 0);
   throwIfAborted(opts.signal);
