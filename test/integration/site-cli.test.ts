@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithLab, nodeExec, testLab, type LabStatus } from './support/lab.js';
 
 const PASSPHRASE = 'site-cli passphrase 2024';
@@ -119,5 +119,73 @@ describeWithLab('site and targets CLI against the lab', () => {
       expect(text).not.toContain(HOST_PASSWORD);
       expect(text).not.toContain(PASSPHRASE);
     }
+  });
+});
+
+// No lab needed: these never connect anywhere (issue 8 items 4 and 6).
+describe('site CLI refuses what would lose secrets or reach a shell', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'site-cli-refuse-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const bytes = (f: string) => readFileSync(f);
+
+  it('site init in a folder with an earlier secrets.enc but no site.yaml is refused and the file stays byte-identical', async () => {
+    const earlier = join(tmp, 'earlier');
+    expect((await appliance(['site', 'init', earlier, '--name', 'Earlier', '--topology', 'single'], { passphrase: 'earlier passphrase' })).exitCode).toBe(0);
+    rmSync(join(earlier, 'site.yaml'));
+    const before = bytes(join(earlier, 'secrets.enc'));
+    const r = await appliance(['site', 'init', earlier, '--name', 'Later', '--topology', 'single']);
+    expect(r.exitCode).toBe(3); // CONFLICT, like an existing site.yaml
+    expect(r.stderr).toMatch(/^error: .*already holds secrets\.enc .*nothing was changed\. Move .*secrets\.enc away or choose another folder; to recover that site, restore its site\.yaml beside it\.$/);
+    expect(bytes(join(earlier, 'secrets.enc'))).toEqual(before);
+    expect(existsSync(join(earlier, 'site.yaml'))).toBe(false);
+  });
+
+  it('two site init processes on one folder at once: exactly one wins, the other is refused', async () => {
+    const dir = join(tmp, 'race');
+    const [a, b] = await Promise.all([
+      appliance(['site', 'init', dir, '--name', 'Race A', '--topology', 'single'], { passphrase: 'race passphrase A' }),
+      appliance(['site', 'init', dir, '--name', 'Race B', '--topology', 'single'], { passphrase: 'race passphrase B' }),
+    ]);
+    expect([a.exitCode, b.exitCode].sort()).toEqual([0, 3]);
+    const loser = a.exitCode ? a : b;
+    expect(loser.stderr).toMatch(/^error: (.*already holds secrets\.enc|A site already exists at)/);
+    const winner = a.exitCode ? 'Race B' : 'Race A';
+    expect(readFileSync(join(dir, 'site.yaml'), 'utf8')).toContain(`name: ${winner}`);
+    const show = await appliance(['site', 'show', dir, '--json']);
+    expect(JSON.parse(show.stdout).name).toBe(winner);
+  });
+
+  it('add-host with a shell-command address or user is refused naming the field; nothing runs, site.yaml is unchanged', async () => {
+    const dir = join(tmp, 'hosts');
+    expect((await appliance(['site', 'init', dir, '--name', 'Hosts', '--topology', 'k3s-3'])).exitCode).toBe(0);
+    const yaml = readFileSync(join(dir, 'site.yaml'), 'utf8');
+    const marker = `/tmp/x-${randomBytes(6).toString('hex')}`;
+    const addr = await appliance(['site', 'add-host', dir, 'node1', '--address', `$(touch ${marker})`, '--user', 'root', '--agent', '--accept-host-key', 'SHA256:' + 'A'.repeat(43)]);
+    expect(addr.exitCode).toBe(2);
+    expect(addr.stderr).toBe(`error: host node1: address: expected an IP address or host name, got "$(touch ${marker})": "$" cannot appear in a host name (ASCII letters, digits, dashes and dots only; write an international name in its xn-- form)`);
+    const user = await appliance(['site', 'add-host', dir, 'node1', '--address', '10.0.0.1', '--user', 'root;id', '--agent']);
+    expect(user.exitCode).toBe(2);
+    expect(user.stderr).toMatch(/^error: host node1: user: expected a login user name, got "root;id": ";" cannot appear in a user name/);
+    const opt = await appliance(['site', 'add-host', dir, 'node1', '--address', '-oProxyCommand=touch ' + marker, '--user', 'root', '--agent']);
+    expect(opt.exitCode).toBe(2);
+    expect(opt.stderr).toMatch(/^error: host node1: address: .*starts with "-"/);
+    expect(existsSync(marker)).toBe(false);
+    expect(readFileSync(join(dir, 'site.yaml'), 'utf8')).toBe(yaml);
+  });
+
+  it('a site.yaml edited by hand with such an address is refused on read, naming the line and field, before any connection', async () => {
+    const dir = join(tmp, 'edited');
+    mkdirSync(dir);
+    const marker = `/tmp/x-${randomBytes(6).toString('hex')}`;
+    writeFileSync(join(dir, 'site.yaml'), `schemaVersion: 1\nname: Edited\ntopology: single\nhosts:\n  - name: node1\n    address: "$(touch ${marker})"\n    user: root\n    auth: agent\n`);
+    for (const args of [['targets', 'test', '--site', dir], ['site', 'host-key', dir, 'node1']]) {
+      const r = await appliance(args);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/^error: site\.yaml line 6: hosts\[0\]\.address: expected an IP address or host name, got "\$\(touch \/tmp\/x-[0-9a-f]+\)": "\$" cannot appear in a host name/);
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 });
