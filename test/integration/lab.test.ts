@@ -178,3 +178,37 @@ describeWithLab('docker inside lab nodes (shared lab "it")', () => {
     }
   });
 });
+
+// A hardened machine (or CI environment) runs with umask 077. The lab must not inherit it: a
+// base built under 077 had /usr/local/* at 0700 (base-files' postinst uses a plain mkdir), and a
+// node's overlay upper dir, which becomes its "/", was 0700 too, so the non-root user "engineer"
+// could not log in or find tools in /usr/local/sbin. Both broke the probe tests on a fresh machine.
+describeWithLab('practice lab brought up under umask 077 (lab "labum")', () => {
+  const UM = 'labum';
+  let st: LabStatus;
+  beforeAll(async () => {
+    await labDown({ name: UM });
+    const up = await execa('sh', ['-c', 'umask 077 && exec node bin/appliance.js lab up --name "$1" --nodes 1', 'sh', UM], { cwd: REPO, reject: false });
+    expect(up.exitCode, up.stderr).toBe(0);
+    st = await labStatus({ name: UM });
+  });
+  afterAll(async () => {
+    await labDown({ name: UM }).catch(() => {});
+  });
+
+  it('engineer logs in over SSH, "/" and /usr/local/sbin are 0755, and a tool placed there is found (as the hardware probe looks for dmidecode)', async () => {
+    const n = st.nodes[0]!;
+    await nodeExec(n, ['sh', '-c', 'printf "#!/bin/sh\\necho found\\n" > /usr/local/sbin/umask-probe && chmod 0755 /usr/local/sbin/umask-probe']);
+    const r = await execa('ssh', [...sshArgs(n, 'engineer'), 'stat -c %a / /usr/local /usr/local/sbin; PATH=/usr/local/sbin:$PATH umask-probe'], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['755', '755', '755', 'found']);
+  });
+
+  it('the base root filesystem has no directory under /usr or /etc that only root can enter', async () => {
+    const base = JSON.parse(readFileSync(path.join(path.dirname(st.knownHostsPath), 'state.json'), 'utf8')) as { baseDir: string };
+    const { stdout } = await execa('find', [path.join(base.baseDir, 'usr'), path.join(base.baseDir, 'etc'), '-xdev', '-type', 'd', '!', '-perm', '-o=x', '-printf', '%m %P\n']);
+    // Only directories that are private by design in Debian's packages may lack o+x.
+    const allowed = /^\d+ (ssl\/private|polkit-1\/rules\.d|sudoers\.d|credstore(\.encrypted)?|share\/polkit-1\/rules\.d)$/;
+    expect(stdout.split('\n').filter((l) => l && !allowed.test(l))).toEqual([]);
+  });
+});

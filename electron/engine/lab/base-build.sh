@@ -4,6 +4,8 @@
 # made here disappear with this process even if it is killed: a half build never leaks mounts.
 # Packages come from $LAB_PACKAGES (names validated by the caller).
 set -eu
+# Modes inside the base must not depend on the caller's umask (a hardened 077 hides /usr/local from users).
+umask 022
 ROOT=$1
 
 mount -t proc proc "$ROOT/proc"

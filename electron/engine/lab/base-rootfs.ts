@@ -134,7 +134,9 @@ export async function ensureBaseRootfs(stateDir: string, opts: { onEvent: OnEven
       // Own mount namespace: debootstrap's /proc and /sys mounts in the target die with it.
       await runStreaming(
         'unshare',
-        ['--mount', '--propagation', 'private', '--', 'debootstrap', '--variant=minbase', spec.suite, tmp, spec.mirror],
+        // umask 022: base-files' postinst creates /usr/local/* with a plain mkdir, so a caller's
+        // umask 077 would leave them 0700 and hide every tool there from non-root users.
+        ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'umask 022 && exec debootstrap "$@"', 'debootstrap', '--variant=minbase', spec.suite, tmp, spec.mirror],
         { onLine: log, signal },
       );
       throwIfAborted(signal);

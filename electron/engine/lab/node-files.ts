@@ -59,9 +59,12 @@ export interface PrepareNodeOptions {
 export async function prepareNodeFiles(o: PrepareNodeOptions): Promise<string> {
   const { baseDir, node } = o;
   const root = { mode: 0o755, uid: 0, gid: 0 };
-  await mkdir(node.upperDir, { recursive: true, mode: 0o755 });
-  await mkdir(node.workDir, { recursive: true, mode: 0o700 });
-  await mkdir(node.rootDir, { recursive: true, mode: 0o755 });
+  // mkdir's mode is masked by the caller's umask; the upper dir's mode becomes the node's "/",
+  // so under umask 077 no user but root could reach anything. Set the modes explicitly.
+  for (const [dir, mode] of [[node.upperDir, 0o755], [node.workDir, 0o700], [node.rootDir, 0o755]] as const) {
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, mode);
+  }
   const up = node.upperDir;
 
   const etc = await upperDir(baseDir, up, 'etc', root);
