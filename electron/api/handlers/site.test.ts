@@ -67,4 +67,26 @@ describe('site.* calls', () => {
     const r = await d.dispatch('site.open', { task: 'f', input: { dir } }, () => {});
     expect(r).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: 'site.yaml line 3: topology: expected single or k3s-3, got "triple"' } });
   });
+
+  it('site.addHost refuses a shell-command address or user, naming the field; site.yaml is unchanged', async () => {
+    const d = createDispatcher({ host: 'console', paths });
+    const dir = join(root, 'site');
+    const before = await readFile(join(dir, 'site.yaml'), 'utf8');
+    const host = { name: 'node4', address: '10.0.0.4', user: 'admin', auth: 'password' } as const;
+    const addr = await d.dispatch('site.addHost', { task: 'g', input: { dir, passphrase: PASSPHRASE, host: { ...host, address: '$(touch /tmp/x)' }, password: PASSWORD } }, () => {});
+    expect(addr).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: expect.stringMatching(/^host node4: address: expected an IP address or host name, got "\$\(touch \/tmp\/x\)": "\$" cannot appear/) } });
+    const user = await d.dispatch('site.addHost', { task: 'h', input: { dir, passphrase: PASSPHRASE, host: { ...host, user: 'root;id' }, password: PASSWORD } }, () => {});
+    expect(user).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: expect.stringMatching(/^host node4: user: expected a login user name, got "root;id"/) } });
+    expect(await readFile(join(dir, 'site.yaml'), 'utf8')).toBe(before);
+  });
+
+  it('site.init refuses a folder that holds an earlier secrets.enc and leaves it as it was', async () => {
+    const d = createDispatcher({ host: 'console', paths });
+    const dir = join(root, 'site');
+    const secrets = await readFile(join(dir, 'secrets.enc'));
+    await rm(join(dir, 'site.yaml'));
+    const r = await d.dispatch('site.init', { task: 'i', input: { dir, name: 'Again', topology: 'single', passphrase: 'another passphrase' } }, () => {});
+    expect(r).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringContaining('already holds secrets.enc') } });
+    expect(await readFile(join(dir, 'secrets.enc'))).toEqual(secrets);
+  });
 });
