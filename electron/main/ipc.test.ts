@@ -128,3 +128,43 @@ describe('registerIpc', () => {
     expect(reg.cancelSender(win.id)).toBe(0);
   });
 });
+
+describe('registerIpc: a reused task id', () => {
+  const longRunning = (signals: AbortSignal[]) => ({
+    'hardware.local': (_i: unknown, ctx: HandlerContext) =>
+      new Promise((_resolve, reject) => {
+        signals.push(ctx.signal);
+        ctx.signal.addEventListener('abort', () => reject(new Error('aborted')));
+      }),
+  });
+
+  it('a second call with a running task id gets CONFLICT and the window still cancels the original on close', async () => {
+    const signals: AbortSignal[] = [];
+    const { ipcMain } = setup(longRunning(signals));
+    const win = new RecordingSender();
+    const original = ipcMain.invoke(ipcChannel('hardware.local'), win, APP_PAGE, { task: 'X', input: {} });
+    await new Promise((r) => setImmediate(r));
+    const again = await ipcMain.invoke(ipcChannel('hardware.local'), win, APP_PAGE, { task: 'X', input: {} });
+    expect(again).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(false);
+    win.destroy();
+    expect(signals[0]!.aborted).toBe(true);
+    expect(await original).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+  });
+
+  it("another window reusing the id neither takes the task over nor cancels it when it closes", async () => {
+    const signals: AbortSignal[] = [];
+    const { ipcMain } = setup(longRunning(signals));
+    const owner = new RecordingSender();
+    const other = new RecordingSender();
+    const original = ipcMain.invoke(ipcChannel('hardware.local'), owner, APP_PAGE, { task: 'Y', input: {} });
+    await new Promise((r) => setImmediate(r));
+    expect(await ipcMain.invoke(ipcChannel('hardware.local'), other, APP_PAGE, { task: 'Y', input: {} })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    other.destroy();
+    expect(signals[0]!.aborted).toBe(false);
+    owner.destroy();
+    expect(signals[0]!.aborted).toBe(true);
+    expect(await original).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+  });
+});

@@ -56,7 +56,14 @@ export function registerIpc(opts: { ipcMain: IpcMainLike; dispatcher: Dispatcher
     return n;
   };
 
+  // Which window started each running task. A call reusing a running task id gets CONFLICT
+  // from the dispatcher; it must neither take the task over nor, when it ends, drop it from
+  // its real owner's set (then closing that window would no longer cancel it).
+  const ownerOf = new Map<string, number>();
+
   const track = (sender: IpcSenderLike, task: string) => {
+    if (ownerOf.has(task)) return () => {};
+    ownerOf.set(task, sender.id);
     let tasks = tasksBySender.get(sender.id);
     if (!tasks) {
       tasks = new Set();
@@ -67,7 +74,10 @@ export function registerIpc(opts: { ipcMain: IpcMainLike; dispatcher: Dispatcher
       });
     }
     tasks.add(task);
-    return () => tasks.delete(task);
+    return () => {
+      tasks.delete(task);
+      ownerOf.delete(task);
+    };
   };
 
   const handle = async (method: Method, event: IpcInvokeEventLike, envelope: unknown): Promise<CallResult> => {
