@@ -6,14 +6,16 @@ import { createProgressMeter, type OnEvent } from '../events/index.js';
 import { CHUNK } from './byte-source.js';
 import { canonicalJson } from './canonical-json.js';
 import { loadSigningKey, signManifest } from './keys.js';
-import { type Manifest, type ManifestArtifact, mediaTypeFor, type PartsFile } from './manifest.js';
+import { Manifest, type ManifestArtifact, mediaTypeFor, type PartsFile } from './manifest.js';
 import { blobPath, BLOB_DIR, MANIFEST_FILE, SIGNATURE_FILE } from './paths.js';
+import { type OutputLayout, removeReplaceable, replaceablePaths } from './replace-output.js';
 import { FAT32_MAX_FILE } from './size.js';
 import { label, type Materialized, materialize, precheck } from './sources/index.js';
 import { writeHashed } from './sources/hashed-write.js';
 import { loadSpec, type PlannedArtifact } from './spec.js';
 import { SplitWriter } from './split-writer.js';
 import { writeBundleTar } from './tar-writer.js';
+import { issueText } from './untrusted.js';
 import { sha256Hex } from './verify-cache.js';
 
 export interface BuildOptions {
@@ -23,7 +25,7 @@ export interface BuildOptions {
   sign?: string;
   /** Split the tar into parts of at most this many bytes (out must end in .tar). */
   maxPartSize?: number;
-  /** Replace an existing output. */
+  /** Replace an existing output, only if it is recognisably an earlier bundle output (else CONFLICT). */
   force?: boolean;
   /** Fixed creation time (default SOURCE_DATE_EPOCH, else now). */
   created?: Date;
@@ -115,9 +117,12 @@ export async function buildBundle(specFile: string, opts: BuildOptions): Promise
   if (opts.maxPartSize && opts.maxPartSize > FAT32_MAX_FILE) log(`parts of ${opts.maxPartSize} bytes do not fit on FAT32 (limit 4 GiB minus 1 byte); use --max-part-size 4095M for FAT32 media.`, 'warn');
   const base = tarMode ? out.slice(0, -'.tar'.length) : out;
   const finalPaths = opts.maxPartSize ? [`${base}.parts.json`, `${out}.part-001`] : [out];
+  const layout: OutputLayout = opts.maxPartSize ? 'parts' : tarMode ? 'tar' : 'dir';
   for (const p of finalPaths) {
     if ((await stat(p).catch(() => null)) && !opts.force) throw new ApplianceError('CONFLICT', `${p} already exists (use --force to replace it).`);
   }
+  // Before fetching anything: --force replaces an earlier bundle output, never an unrelated folder or file.
+  if (opts.force) await replaceablePaths(out, layout);
   await mkdir(dirname(out), { recursive: true });
   const workDir = join(dirname(out), `.${basename(out)}.work-${process.pid}`);
   await rm(workDir, { recursive: true, force: true });
@@ -163,6 +168,9 @@ export async function buildBundle(specFile: string, opts: BuildOptions): Promise
       components: loaded.spec.components.map((c) => ({ name: c.name, ...(c.description ? { description: c.description } : {}) })).sort((x, y) => x.name.localeCompare(y.name)),
       artifacts: artifacts.sort((x, y) => x.component.localeCompare(y.component) || x.kind.localeCompare(y.kind) || x.ref.localeCompare(y.ref)),
     };
+    // The manifest must pass the schema verify applies, or the bundle could never be used.
+    const selfCheck = Manifest.safeParse(manifest);
+    if (!selfCheck.success) throw new ApplianceError('VALIDATION', `Cannot build ${loaded.spec.name}: ${issueText('its manifest.json', selfCheck.error)}`);
     const manifestBytes = Buffer.from(canonicalJson(manifest));
     const sig = key ? signManifest(manifestBytes, key) : null;
     const sigBytes = sig ? Buffer.from(canonicalJson(sig)) : null;
@@ -189,12 +197,13 @@ export async function buildBundle(specFile: string, opts: BuildOptions): Promise
           if (d.sha256 !== b.sha256) throw new ApplianceError('INTEGRITY', `${b.label}: ${b.file} changed while the bundle was being written.`);
         }
       }
-      if (opts.force) await rm(out, { recursive: true, force: true });
+      if (opts.force) await removeReplaceable(out, 'dir');
       await rename(staging, out);
     } else if (!opts.maxPartSize) {
       const tmp = `${out}.partial-${process.pid}`;
       partials.push(tmp);
       await writeBundleTar(createWriteStream(tmp, { mode: 0o644 }), { manifest: manifestBytes, signature: sigBytes, blobs, mtime: new Date(created) }, { signal: opts.signal, onBytes: (n) => meter.add(n) });
+      if (opts.force) await replaceablePaths(out, 'tar'); // still an earlier bundle tar: rename replaces it atomically
       await rename(tmp, out);
     } else {
       const writer = new SplitWriter(out, opts.maxPartSize);
@@ -205,7 +214,7 @@ export async function buildBundle(specFile: string, opts: BuildOptions): Promise
         partials.push(...cleanup());
         throw e;
       }
-      if (opts.force) await removeOldParts(out, base);
+      if (opts.force) await removeReplaceable(out, 'parts');
       for (const p of writer.parts) await rename(`${p.path}.partial`, p.path);
       parts = { schemaVersion: 1, file: basename(out), size: writer.result.size, sha256: writer.result.sha256, partSize: opts.maxPartSize, parts: writer.parts.map(({ file, size, sha256 }) => ({ file, size, sha256 })) };
       await writeFile(`${base}.parts.json`, canonicalJson(parts), { mode: 0o644 });
@@ -229,14 +238,5 @@ export async function buildBundle(specFile: string, opts: BuildOptions): Promise
   } finally {
     await rm(workDir, { recursive: true, force: true });
     for (const p of partials) await rm(p, { recursive: true, force: true });
-  }
-}
-
-async function removeOldParts(out: string, base: string): Promise<void> {
-  await rm(`${base}.parts.json`, { force: true });
-  for (let i = 1; ; i++) {
-    const p = `${out}.part-${String(i).padStart(3, '0')}`;
-    if (!(await stat(p).catch(() => null))) break;
-    await rm(p, { force: true });
   }
 }
