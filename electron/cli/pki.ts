@@ -2,7 +2,9 @@ import { type Command, Option } from 'commander';
 import pc from 'picocolors';
 import { ApplianceError } from '../engine/errors.js';
 import {
+  encryptSiteKeys,
   exportSiteCa,
+  exportSiteKey,
   initSiteCa,
   issueSiteCertificates,
   listSiteCertificates,
@@ -47,6 +49,7 @@ export function registerPki(program: Command): Command {
       if (opts.json) return printJson(s);
       process.stdout.write(renderCaStatus(s.ca) + '\n');
       if (s.certificates.length) process.stdout.write('\n' + renderListing(s.certificates) + '\n');
+      if (s.clearKeyFiles.length) process.stdout.write('\n' + renderClearKeyFinding(opts.site, s.clearKeyFiles) + '\n');
     }),
   );
 
@@ -96,6 +99,8 @@ export function registerPki(program: Command): Command {
       const rows = await listSiteCertificates(opts.site);
       if (opts.json) return printJson(rows);
       process.stdout.write((rows.length ? renderListing(rows) : 'No certificates issued yet: run "appliance pki issue".') + '\n');
+      const clear = rows.filter((r) => r.keyAtRest === 'clear');
+      if (clear.length) process.stdout.write('\n' + renderClearKeyFinding(opts.site, clear.map((r) => r.name)) + '\n');
     }),
   );
 
@@ -110,7 +115,47 @@ export function registerPki(program: Command): Command {
         process.stdout.write(`Wrote ${Object.values(r.files).join(', ')}\nSHA-256 fingerprint: ${r.fingerprintSha256}\n`);
       }),
     );
+
+  const enc = pki.command('encrypt-keys').description('Encrypt private keys an older version left in clear under pki/ (also retired/), and remove clear haproxy.pem files');
+  siteOption(enc);
+  passphraseOption(enc);
+  jsonOption(enc).action(
+    action(async (opts: SiteOpts) => {
+      const r = await encryptSiteKeys(opts.site, { passphrase: () => resolvePassphrase({ passphraseFile: opts.passphraseFile, prompt: 'Site passphrase (encrypts the keys): ' }) });
+      if (opts.json) return printJson(r);
+      if (!r.encrypted.length && !r.removed.length && !r.left.length) return void process.stdout.write('Every private key in the site is already encrypted.\n');
+      for (const f of r.encrypted) process.stdout.write(`encrypted ${f}\n`);
+      for (const f of r.removed) process.stdout.write(`removed   ${f}\n`);
+      for (const f of r.left) process.stdout.write(pc.red(`left      ${f} (holds a clear private key this command does not recognise: check it and delete it)\n`));
+    }),
+  );
+
+  const expKey = pki
+    .command('export-key')
+    .description('Write ONE server key UNENCRYPTED (mode 0600) for a manual install; never overwrites; delete the file after use');
+  siteOption(expKey);
+  passphraseOption(expKey);
+  jsonOption(expKey)
+    .requiredOption('--name <name>', 'certificate name, as "pki list" shows it (e.g. web)')
+    .requiredOption('--out <file>', 'file to create (must not exist)')
+    .option('--haproxy', 'write certificate + chain + key in one file, the form HAProxy\'s "crt" wants')
+    .action(
+      action(async (opts: SiteOpts & { name: string; out: string; haproxy?: boolean }) => {
+        const r = await exportSiteKey(opts.site, {
+          name: opts.name,
+          out: opts.out,
+          form: opts.haproxy ? 'haproxy' : 'key',
+          passphrase: () => resolvePassphrase({ passphraseFile: opts.passphraseFile, prompt: 'Site passphrase (decrypts the key): ' }),
+        });
+        if (opts.json) return printJson(r);
+        process.stdout.write(pc.yellow(r.notice) + '\n');
+      }),
+    );
   return pki;
+}
+
+export function renderClearKeyFinding(site: string, what: string[]): string {
+  return pc.red(`Finding: private keys lie UNENCRYPTED in the site folder (${what.join(', ')}).`) + `\nEncrypt them with "appliance pki encrypt-keys --site ${site}" (the next "pki issue" does it too).`;
 }
 
 export function renderCaStatus(ca: CaStatus): string {

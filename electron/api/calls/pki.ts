@@ -8,13 +8,14 @@ const passphrase = z.string().min(1).max(1024).optional();
 
 /**
  * The site CA. Outputs carry certificates' public facts only (subject, names, dates, serials,
- * fingerprints, install destinations): the CA key and server keys stay in DIR/pki/.
+ * fingerprints, install destinations): the CA key and server keys stay in DIR/pki/, encrypted.
  */
 export const pkiCalls = {
   'pki.status': call({
     summary: 'The site CA (algorithm, validity, name constraints) and the issued certificates with days left. Needs no passphrase.',
     input: z.object({ dir }).strict(),
-    output: z.object({ site: z.string(), ca: CaStatus, certificates: z.array(CertificateListing) }),
+    // clearKeyFiles: a finding, paths of files under pki/ that hold an unencrypted private key (older versions wrote them).
+    output: z.object({ site: z.string(), ca: CaStatus, certificates: z.array(CertificateListing), clearKeyFiles: z.array(z.string()) }),
   }),
   'pki.init': call({
     summary: 'Create the site root CA, name-constrained to the site domain and the network plan\'s segments and VIP.',

@@ -1,16 +1,19 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { type KeyObject, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { throwIfAborted } from '../errors.js';
 import type { OnEvent } from '../events/index.js';
 import { writeFileAtomic } from '../site/atomic-write.js';
 import { type LoadedCa, loadCa, type UnlockedCa, unlockCa } from './ca.js';
+import { findClearKeys, encryptClearKeys } from './clear-keys.js';
 import { daysLeft, isoDate, serialOf, subjectAltNames } from './cert-info.js';
 import { readInventory, writeInventory } from './inventory.js';
 import { generateKey, serverKeyAlgorithm } from './keys.js';
 import { assertNamesPermitted } from './name-constraints.js';
 import { issuedPaths } from './paths.js';
+import { deriveKey, type DerivedKey } from './pkcs8.js';
 import type { PlannedCertificate } from './plan.js';
+import { checkServerKey, sealServerKey } from './server-keys.js';
 import type { Destination, InventoryEntry, IssueResult } from './schema.js';
 import { authorityKeyIdentifierExt, randomSerialHex, signCertificate, subjectKeyIdentifierExt, subjectNameDer } from './x509.js';
 
@@ -42,28 +45,33 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].so
 async function decide(pkiDir: string, ca: LoadedCa, want: PlannedCertificate, renewWithinDays: number, now: Date): Promise<Decision> {
   const p = issuedPaths(pkiDir, want.name);
   let cert: X509Certificate;
-  let key: KeyObject;
   try {
     cert = new X509Certificate(await readFile(p.cert));
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? { action: 'issued', reason: 'new' } : { action: 'reissued', reason: 'certificate file unreadable' };
   }
-  try {
-    key = createPrivateKey(await readFile(p.key));
-  } catch {
-    return { action: 'reissued', reason: 'key file missing or unreadable' };
-  }
+  // Checked without the passphrase (key.json's digests), so an up-to-date site needs no unlock.
+  const key = await checkServerKey(p, cert);
+  if (key.state === 'bad' && key.reason !== 'key does not match certificate') return { action: 'reissued', reason: key.reason };
   if (!cert.checkIssued(ca.cert) || !cert.verify(ca.cert.publicKey)) return { action: 'reissued', reason: 'signed by another CA' };
-  if (!cert.checkPrivateKey(key)) return { action: 'reissued', reason: 'key does not match certificate' };
+  if (key.state === 'bad') return { action: 'reissued', reason: key.reason };
   const have = subjectAltNames(cert);
   if (!sameSet(have.dns, want.dns) || !sameSet(have.ip, want.ip)) return { action: 'reissued', reason: 'names changed' };
   const left = daysLeft(cert, now);
   if (left <= renewWithinDays) return { action: 'reissued', reason: `expires in ${left} days` };
+  // A key an older version left in clear stays, and is encrypted in place (encryptClearKeys).
+  if (key.state === 'clear') return { action: 'unchanged', reason: `valid for ${left} more days; key now encrypted at rest`, cert };
   return { action: 'unchanged', reason: `valid for ${left} more days`, cert };
 }
 
-/** Signs one server certificate for `want` with a fresh key; returns PEMs (nothing written). */
-async function sign(ca: UnlockedCa, want: PlannedCertificate, now: Date): Promise<{ certPem: string; keyPem: string; cert: X509Certificate }> {
+interface Signed {
+  certPem: string;
+  key: KeyObject;
+  cert: X509Certificate;
+}
+
+/** Signs one server certificate for `want` with a fresh key (nothing written). */
+async function sign(ca: UnlockedCa, want: PlannedCertificate, now: Date): Promise<Signed> {
   const key = await generateKey(serverKeyAlgorithm(ca.meta.algorithm));
   const notAfter = new Date(now.getTime() + SERVER_VALIDITY_DAYS * 86_400_000);
   const org = /^O=(.*)$/m.exec(ca.cert.subject)?.[1];
@@ -87,15 +95,16 @@ async function sign(ca: UnlockedCa, want: PlannedCertificate, now: Date): Promis
     },
     ca.privateKey,
   );
-  const keyPem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-  return { certPem: pem, keyPem, cert: new X509Certificate(pem) };
+  return { certPem: pem, key: key.privateKey, cert: new X509Certificate(pem) };
 }
 
 /**
  * Writes one certificate's files into a fresh folder and swaps it in with renames, so a crash
  * never leaves a certificate beside a key that does not match it.
  */
-async function writeIssued(pkiDir: string, want: PlannedCertificate, caPem: string, certPem: string, keyPem: string): Promise<void> {
+async function writeIssued(pkiDir: string, want: PlannedCertificate, caPem: string, signed: Signed, derived: DerivedKey): Promise<void> {
+  const { certPem } = signed;
+  const { keyPem, metaJson } = sealServerKey(signed.key, derived);
   const final = issuedPaths(pkiDir, want.name);
   const tmpDir = join(dirname(final.dir), `.${want.name}.new-${process.pid}`);
   await rm(tmpDir, { recursive: true, force: true });
@@ -103,11 +112,12 @@ async function writeIssued(pkiDir: string, want: PlannedCertificate, caPem: stri
   // The same file names as the final folder, inside the temporary one.
   const at = (p: string) => join(tmpDir, relative(final.dir, p));
   await writeFileAtomic(at(final.cert), certPem, 0o644);
-  // Unencrypted on purpose: nginx, HAProxy, PostgreSQL and Redis read it at start without a prompt.
+  // Encrypted like ca.key: site folders travel on laptops and USB sticks. Services get the clear
+  // key only when deployed (readServerKey decrypts it in memory).
   await writeFileAtomic(at(final.key), keyPem, 0o600);
+  await writeFileAtomic(at(final.keyMeta), metaJson, 0o644);
   await writeFileAtomic(at(final.chain), caPem, 0o644);
   await writeFileAtomic(at(final.fullchain), certPem + caPem, 0o644);
-  if (want.haproxy) await writeFileAtomic(at(final.combined), certPem + caPem + keyPem, 0o600);
   const old = join(dirname(final.dir), `.${want.name}.old-${process.pid}`);
   await rm(old, { recursive: true, force: true });
   await rename(final.dir, old).catch((e: NodeJS.ErrnoException) => {
@@ -130,7 +140,7 @@ function inventoryEntry(pkiDir: string, want: PlannedCertificate, cert: X509Cert
     notAfter: isoDate(cert.validTo),
     dns: want.dns,
     ip: want.ip,
-    files: { cert: rel(p.cert), key: rel(p.key), chain: rel(p.chain), fullchain: rel(p.fullchain), ...(want.haproxy ? { combined: rel(p.combined) } : {}) },
+    files: { cert: rel(p.cert), key: rel(p.key), keyMeta: rel(p.keyMeta), chain: rel(p.chain), fullchain: rel(p.fullchain) },
     // Keep what the install engine recorded for hosts that are still destinations.
     destinations: want.destinations.map((d) => ({
       host: d.host,
@@ -146,7 +156,9 @@ function inventoryEntry(pkiDir: string, want: PlannedCertificate, cert: X509Cert
  * with the same names and more than `renewWithinDays` left is left byte-identical. Every name
  * is checked against the CA's name constraints before anything is signed (VALIDATION). The CA
  * key is decrypted only when something must be signed; a wrong passphrase is PERMISSION and
- * writes nothing.
+ * writes nothing. New keys are written encrypted under the site passphrase (one PBKDF2 run for
+ * the whole operation); keys an older version left in clear anywhere under pki/ are encrypted
+ * in place too, which is the one case where an otherwise up-to-date site asks for the passphrase.
  */
 export async function issueCertificates(opts: IssueOptions): Promise<IssueResult[]> {
   const now = opts.now ?? new Date();
@@ -154,15 +166,20 @@ export async function issueCertificates(opts: IssueOptions): Promise<IssueResult
   const emit = opts.onEvent ?? (() => {});
   const ca = await loadCa(opts.pkiDir);
   for (const want of opts.planned) assertNamesPermitted(want.name, want, ca.permitted);
-  const decisions = await Promise.all(opts.planned.map((w) => decide(opts.pkiDir, ca, w, opts.renewWithinDays ?? DEFAULT_RENEW_WITHIN_DAYS, now)));
+  const [decisions, clearFiles] = await Promise.all([
+    Promise.all(opts.planned.map((w) => decide(opts.pkiDir, ca, w, opts.renewWithinDays ?? DEFAULT_RENEW_WITHIN_DAYS, now))),
+    findClearKeys(opts.pkiDir),
+  ]);
   const toSign = opts.planned.filter((_, i) => decisions[i]!.action !== 'unchanged');
-  let signed = new Map<string, { certPem: string; keyPem: string; cert: X509Certificate }>();
-  if (toSign.length) {
+  let signed = new Map<string, Signed>();
+  if (toSign.length || clearFiles.length) {
     const passphrase = typeof opts.passphrase === 'function' ? await opts.passphrase() : opts.passphrase;
-    const unlocked = await unlockCa(opts.pkiDir, passphrase);
+    // The server keys' derivation runs beside the CA unlock; nothing is written until the unlock
+    // has proven the passphrase. Same iteration count as the CA key.
+    const [unlocked, derived] = await Promise.all([unlockCa(opts.pkiDir, passphrase), deriveKey(passphrase, ca.meta.kdf.iterations)]);
     throwIfAborted(opts.signal);
     let done = 0;
-    emit({ type: 'progress', task, label: 'signing certificates', done, total: toSign.length, unit: 'items' });
+    if (toSign.length) emit({ type: 'progress', task, label: 'signing certificates', done, total: toSign.length, unit: 'items' });
     // Key generation runs on the libuv pool, so the certificates are made in parallel.
     const results = await Promise.all(
       toSign.map(async (want) => {
@@ -175,9 +192,13 @@ export async function issueCertificates(opts: IssueOptions): Promise<IssueResult
     signed = new Map(results);
     throwIfAborted(opts.signal);
     for (const want of toSign) {
-      const s = signed.get(want.name)!;
-      await writeIssued(opts.pkiDir, want, ca.pem, s.certPem, s.keyPem);
+      await writeIssued(opts.pkiDir, want, ca.pem, signed.get(want.name)!, derived);
       emit({ type: 'step', task, step: want.name, title: `Issue ${want.name}`, state: 'done' });
+    }
+    if (clearFiles.length) {
+      emit({ type: 'step', task, step: 'keys-at-rest', title: 'Encrypt keys an older version left in clear', state: 'running' });
+      await encryptClearKeys(opts.pkiDir, derived);
+      emit({ type: 'step', task, step: 'keys-at-rest', title: 'Encrypt keys an older version left in clear', state: 'done' });
     }
   }
   const previous = await readInventory(opts.pkiDir).catch(() => null);

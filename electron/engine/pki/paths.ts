@@ -7,8 +7,10 @@ import { join } from 'node:path';
  *   ca.key          the root key, encrypted PKCS#8 (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC)
  *   ca.json         metadata: algorithm, fingerprints, key-file digest (tells damage from a wrong passphrase)
  *   inventory.json  issued certificates and where each one is (to be) installed
- *   issued/<name>/  cert.pem, key.pem (0600, unencrypted: services read it), chain.pem, fullchain.pem,
- *                   and haproxy.pem (cert + chain + key) for the web certificate
+ *   issued/<name>/  cert.pem, key.pem (encrypted PKCS#8 under the site passphrase, like ca.key),
+ *                   key.json (digests that tie key.pem to cert.pem without the passphrase),
+ *                   chain.pem, fullchain.pem. Clear keys (and HAProxy's cert + key file) exist
+ *                   only in memory while deploying, or where an explicit export-key writes them.
  *   retired/<time>/ a previous CA, kept when the CA is re-created with --force
  */
 export interface PkiPaths {
@@ -38,10 +40,12 @@ export interface IssuedPaths {
   dir: string;
   cert: string;
   key: string;
+  /** Digests of key.pem and of its public key (see server-keys.ts). */
+  keyMeta: string;
   chain: string;
   fullchain: string;
-  /** cert + chain + key in one file, the form HAProxy's `crt` wants. */
-  combined: string;
+  /** Where older versions wrote cert + chain + key in clear for HAProxy; removed by the key migration. */
+  legacyHaproxy: string;
 }
 
 export function issuedPaths(pkiDir: string, name: string): IssuedPaths {
@@ -50,8 +54,9 @@ export function issuedPaths(pkiDir: string, name: string): IssuedPaths {
     dir,
     cert: join(dir, 'cert.pem'),
     key: join(dir, 'key.pem'),
+    keyMeta: join(dir, 'key.json'),
     chain: join(dir, 'chain.pem'),
     fullchain: join(dir, 'fullchain.pem'),
-    combined: join(dir, 'haproxy.pem'),
+    legacyHaproxy: join(dir, 'haproxy.pem'),
   };
 }

@@ -22,7 +22,8 @@ export const OID = {
 
 /**
  * PBKDF2-HMAC-SHA256 iterations: OWASP's 2023 figure. Measured on this kind of machine at
- * about 0.25 s natively (see docs/pki.md); paid once per CA unlock, not per certificate.
+ * about 0.25 s natively (see docs/pki.md); paid once per CA unlock and once per operation for
+ * the server keys (they share one derivation, see deriveKey), not per certificate.
  */
 export const PBKDF2_ITERATIONS = 600_000;
 /** Upper bound accepted when reading, so a crafted file cannot stall the app for hours. */
@@ -32,6 +33,37 @@ function pbkdf2(passphrase: string, salt: Buffer, iterations: number): Promise<B
   return new Promise((resolve, reject) => pbkdf2Cb(Buffer.from(passphrase.normalize('NFC'), 'utf8'), salt, iterations, 32, 'sha256', (e, k) => (e ? reject(e) : resolve(k))));
 }
 
+/** A PBKDF2 result with the salt and count it came from, so it can be written into each key file. */
+export interface DerivedKey {
+  salt: Buffer;
+  iterations: number;
+  key: Buffer;
+}
+
+/** Runs PBKDF2 once with a fresh salt; the result can encrypt several keys (each gets its own IV). */
+export async function deriveKey(passphrase: string, iterations = PBKDF2_ITERATIONS): Promise<DerivedKey> {
+  const salt = randomBytes(16);
+  return { salt, iterations, key: await pbkdf2(passphrase, salt, iterations) };
+}
+
+/**
+ * The site passphrase for reading several key files: PBKDF2 runs once per distinct salt and
+ * count (keys written by one operation share them), not once per file.
+ */
+export class PassphraseKeys {
+  readonly #passphrase: string;
+  readonly #cache = new Map<string, Promise<Buffer>>();
+  constructor(passphrase: string) {
+    this.#passphrase = passphrase;
+  }
+  derive(salt: Buffer, iterations: number): Promise<Buffer> {
+    const id = `${salt.toString('hex')}:${iterations}`;
+    let k = this.#cache.get(id);
+    if (!k) this.#cache.set(id, (k = pbkdf2(this.#passphrase, salt, iterations)));
+    return k;
+  }
+}
+
 const oid = (o: string) => asn1.create(UNI, T.OID, false, asn1.oidToDer(o).getBytes());
 const octets = (b: Buffer) => asn1.create(UNI, T.OCTETSTRING, false, b.toString('binary'));
 const int = (n: number) => asn1.create(UNI, T.INTEGER, false, asn1.integerToDer(n).getBytes());
@@ -39,10 +71,14 @@ const seq = (v: forge.asn1.Asn1[]) => asn1.create(UNI, T.SEQUENCE, true, v);
 
 /** Encrypts a private key as PEM "ENCRYPTED PRIVATE KEY" under the passphrase. */
 export async function encryptPrivateKey(key: KeyObject, passphrase: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
+  return encryptWithDerivedKey(key, await deriveKey(passphrase, iterations));
+}
+
+/** Encrypts a private key under an already derived key (standard PBES2 all the same; a fresh IV per key). */
+export function encryptWithDerivedKey(key: KeyObject, derived: DerivedKey): string {
+  const { salt, iterations, key: dk } = derived;
   const plain = key.export({ type: 'pkcs8', format: 'der' });
-  const salt = randomBytes(16);
   const iv = randomBytes(16);
-  const dk = await pbkdf2(passphrase, salt, iterations);
   const cipher = createCipheriv('aes-256-cbc', dk, iv);
   const encrypted = Buffer.concat([cipher.update(plain), cipher.final()]);
   const info = seq([
@@ -66,9 +102,9 @@ interface Pbes2Params {
   encrypted: Buffer;
 }
 
-/** Parses the PEM structure; anything unexpected is INTEGRITY naming the file. */
-export function parseEncryptedPrivateKey(pem: string, file: string): Pbes2Params {
-  const damaged = (why: string) => new ApplianceError('INTEGRITY', `The CA key file ${file} is damaged or not an encrypted key written by this app (${why}). Restore pki/ from a copy of the site folder.`, { file });
+/** Parses the PEM structure; anything unexpected is INTEGRITY naming the file. `what` names the key in messages. */
+export function parseEncryptedPrivateKey(pem: string, file: string, what = 'CA key'): Pbes2Params {
+  const damaged = (why: string) => new ApplianceError('INTEGRITY', `The ${what} file ${file} is damaged or not an encrypted key written by this app (${why}). Restore pki/ from a copy of the site folder.`, { file });
   const m = /-----BEGIN ENCRYPTED PRIVATE KEY-----([\s\S]*?)-----END ENCRYPTED PRIVATE KEY-----/.exec(pem);
   if (!m) throw damaged('no "ENCRYPTED PRIVATE KEY" block');
   try {
@@ -98,14 +134,14 @@ export function parseEncryptedPrivateKey(pem: string, file: string): Pbes2Params
  * Decrypts an encrypted PKCS#8 PEM. A wrong passphrase is PERMISSION (the CBC padding or the
  * PKCS#8 inside does not check out); a malformed file is INTEGRITY naming `file`.
  */
-export async function decryptPrivateKey(pem: string, passphrase: string, file: string): Promise<KeyObject> {
-  const p = parseEncryptedPrivateKey(pem, file);
-  const dk = await pbkdf2(passphrase, p.salt, p.iterations);
+export async function decryptPrivateKey(pem: string, passphrase: string | PassphraseKeys, file: string, what = 'CA key'): Promise<KeyObject> {
+  const p = parseEncryptedPrivateKey(pem, file, what);
+  const dk = typeof passphrase === 'string' ? await pbkdf2(passphrase, p.salt, p.iterations) : await passphrase.derive(p.salt, p.iterations);
   try {
     const decipher = createDecipheriv('aes-256-cbc', dk, p.iv);
     const plain = Buffer.concat([decipher.update(p.encrypted), decipher.final()]);
     return createPrivateKey({ key: plain, format: 'der', type: 'pkcs8' });
   } catch {
-    throw new ApplianceError('PERMISSION', `Wrong site passphrase: it does not unlock the CA key ${file}.`, { file });
+    throw new ApplianceError('PERMISSION', `Wrong site passphrase: it does not unlock the ${what} ${file}.`, { file });
   }
 }

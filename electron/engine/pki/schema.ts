@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Shapes shared by the engine, the CLI (--json) and the contract. None of them carries a key:
- * private keys stay in files under pki/ and never cross to the renderer.
+ * private keys stay in files under pki/ (encrypted) and never cross to the renderer.
  */
 export const CaAlgorithmSchema = z.enum(['rsa4096', 'ecdsa-p256']);
 
@@ -88,6 +88,11 @@ export const CertificateListing = z.object({
   daysLeft: z.number(),
   /** Signed by the site's current CA (false after the CA was re-created). */
   currentCa: z.boolean(),
+  /**
+   * key.pem as stored: encrypted under the site passphrase, in clear (written by an older
+   * version: a finding, fixed by "pki encrypt-keys" or the next issue), or damaged/missing.
+   */
+  keyAtRest: z.enum(['encrypted', 'clear', 'damaged']),
   destinations: z.array(Destination),
 });
 export type CertificateListing = z.infer<typeof CertificateListing>;

@@ -1,11 +1,11 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSite, updateSite } from '../site/index.js';
 import { issuedPaths, pkiPaths } from './paths.js';
-import { exportSiteCa, initSiteCa, issueSiteCertificates, listSiteCertificates, sitePkiStatus } from './site-pki.js';
+import { exportSiteCa, haproxyPemFor, initSiteCa, issueSiteCertificates, listSiteCertificates, readServerKeyPem, sitePkiStatus } from './site-pki.js';
 import { makePkiTestSite } from './test-fixtures.js';
 
 // ECDSA and few PBKDF2 iterations keep these tests fast; RSA 4096 and the real count are covered by test/integration/pki-*.
@@ -67,7 +67,7 @@ describe('site PKI', () => {
     expect((await failure(initSiteCa(dir, { passphrase: PASS, algorithm: 'ecdsa-p256', iterations: 1000 }))).code).toBe('CONFLICT');
   });
 
-  it('issues every planned certificate with keys 0600, chain and HAProxy bundle', async () => {
+  it('issues every planned certificate with keys encrypted at rest (0600), chain, and no clear HAProxy file', async () => {
     const results = await issueSiteCertificates(dir, { passphrase: PASS });
     expect(results.map((r) => [r.name, r.action])).toEqual([
       ['web', 'issued'],
@@ -78,13 +78,18 @@ describe('site PKI', () => {
     ]);
     const web = issuedPaths(pki().dir, 'web');
     expect((await stat(web.key)).mode & 0o777).toBe(0o600);
-    expect((await stat(web.combined)).mode & 0o777).toBe(0o600);
+    expect(await readFile(web.key, 'utf8')).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/);
+    expect(await stat(web.legacyHaproxy).catch(() => null)).toBeNull();
     const caPem = await readFile(pki().caCert, 'utf8');
     const certPem = await readFile(web.cert, 'utf8');
     expect(await readFile(web.chain, 'utf8')).toBe(caPem);
     expect(await readFile(web.fullchain, 'utf8')).toBe(certPem + caPem);
-    expect(await readFile(web.combined, 'utf8')).toBe(certPem + caPem + (await readFile(web.key, 'utf8')));
+    // The deploy-time forms, built in memory only.
+    const keyPem = await readServerKeyPem(dir, 'web', PASS);
+    expect(keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(await haproxyPemFor(dir, 'web', PASS)).toBe(certPem + caPem + keyPem);
     const x = new X509Certificate(certPem);
+    expect(x.checkPrivateKey(createPrivateKey(keyPem))).toBe(true);
     expect(x.verify(new X509Certificate(caPem).publicKey)).toBe(true);
     expect(x.publicKey.asymmetricKeyType).toBe('ec');
     expect(Math.round((Date.parse(x.validTo) - Date.parse(x.validFrom)) / 86_400_000)).toBe(397);
@@ -147,7 +152,7 @@ describe('site PKI', () => {
     const list = await listSiteCertificates(dir);
     expect(list).toHaveLength(5);
     const pg = list.find((c) => c.name === 'postgresql')!;
-    expect(pg).toMatchObject({ purpose: 'PostgreSQL primary and standby', currentCa: true, ip: ['192.168.20.10', '192.168.20.11'] });
+    expect(pg).toMatchObject({ purpose: 'PostgreSQL primary and standby', currentCa: true, keyAtRest: 'encrypted', ip: ['192.168.20.10', '192.168.20.11'] });
     expect(pg.daysLeft).toBeGreaterThan(390);
     expect(pg.serial).toMatch(/^[0-9a-f]{32}$/);
     expect(pg.destinations[0]).toMatchObject({ host: 'db1', installedAt: null });

@@ -1,11 +1,16 @@
 import type { OnEvent } from '../events/index.js';
 import { parseIp } from '../network/index.js';
 import { loadSite, readSecrets, sitePaths, updateSite } from '../site/index.js';
-import { initCa, type InitCaOptions } from './ca.js';
+import { ApplianceError } from '../errors.js';
+import { initCa, loadCa, type InitCaOptions, unlockCa } from './ca.js';
+import { type ClearKeyMigration, encryptClearKeys, findClearKeys } from './clear-keys.js';
 import { exportCa, type ExportCaResult } from './export-ca.js';
+import { exportServerKey, type ExportKeyForm, type ExportKeyResult } from './export-key.js';
 import { DEFAULT_RENEW_WITHIN_DAYS, issueCertificates, type PassphraseSource } from './issue.js';
 import { permittedNamesFor } from './name-constraints.js';
 import { certificatePlan, constraintInputs, rememberedExtraNames } from './plan.js';
+import { deriveKey, PassphraseKeys, PBKDF2_ITERATIONS } from './pkcs8.js';
+import { haproxyPem, readServerKey } from './server-keys.js';
 import type { CaStatus, CertificateListing, IssueResult } from './schema.js';
 import { caStatus, listCertificates } from './status.js';
 
@@ -14,12 +19,15 @@ import { caStatus, listCertificates } from './status.js';
  * hosts, network plan) and work on DIR/pki/. The passphrase is the site passphrase.
  */
 
-/** CA state and issued certificates. Needs no passphrase. */
-export async function sitePkiStatus(dir: string, now = new Date()): Promise<{ site: string; ca: CaStatus; certificates: CertificateListing[] }> {
+/**
+ * CA state and issued certificates. Needs no passphrase. `clearKeyFiles` is a finding: files
+ * under pki/ holding an unencrypted private key (written by an older version).
+ */
+export async function sitePkiStatus(dir: string, now = new Date()): Promise<{ site: string; ca: CaStatus; certificates: CertificateListing[]; clearKeyFiles: string[] }> {
   const site = await loadSite(dir);
   const pkiDir = sitePaths(dir).pkiDir;
   const ca = await caStatus(pkiDir, now);
-  return { site: site.config.name, ca, certificates: ca.present ? await listCertificates(pkiDir, now) : [] };
+  return { site: site.config.name, ca, certificates: ca.present ? await listCertificates(pkiDir, now) : [], clearKeyFiles: await findClearKeys(pkiDir) };
 }
 
 /** The CA options a caller chooses; the site supplies the rest (folder, name, permitted names, passphrase check). */
@@ -95,4 +103,44 @@ export async function listSiteCertificates(dir: string, now = new Date()): Promi
 export async function exportSiteCa(dir: string, outDir: string): Promise<ExportCaResult> {
   const site = await loadSite(dir);
   return exportCa(sitePaths(dir).pkiDir, outDir, site.config.name);
+}
+
+/**
+ * Encrypts, in place, every private key an older version left in clear under pki/ (also in
+ * retired/), and removes the clear haproxy.pem files. Asks for the passphrase only when there
+ * is something to encrypt; it must unlock the CA key (or open secrets.enc when there is no CA).
+ */
+export async function encryptSiteKeys(dir: string, opts: { passphrase: PassphraseSource }): Promise<ClearKeyMigration> {
+  await loadSite(dir);
+  const pkiDir = sitePaths(dir).pkiDir;
+  if (!(await findClearKeys(pkiDir)).length) return { encrypted: [], removed: [], left: [] };
+  const passphrase = typeof opts.passphrase === 'function' ? await opts.passphrase() : opts.passphrase;
+  const ca = await loadCa(pkiDir).catch((e: unknown) => {
+    if (e instanceof ApplianceError && e.code === 'NOT_FOUND') return null;
+    throw e;
+  });
+  const [derived] = await Promise.all([deriveKey(passphrase, ca?.meta.kdf.iterations ?? PBKDF2_ITERATIONS), ca ? unlockCa(pkiDir, passphrase) : readSecrets(dir, passphrase)]);
+  return encryptClearKeys(pkiDir, derived);
+}
+
+/**
+ * The clear key of an issued certificate, decrypted in memory for the install engine to send
+ * to a host (never written to the site). Pass one PassphraseKeys for several keys: PBKDF2 then
+ * runs once. NOT_FOUND, INTEGRITY or PERMISSION (wrong passphrase) as readServerKey says.
+ */
+export async function readServerKeyPem(dir: string, name: string, passphrase: string | PassphraseKeys): Promise<string> {
+  const m = await readServerKey(sitePaths(dir).pkiDir, name, passphrase);
+  return m.key.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+/** Certificate + chain + clear key for HAProxy's `crt`, built in memory when deploying. */
+export async function haproxyPemFor(dir: string, name: string, passphrase: string | PassphraseKeys): Promise<string> {
+  return haproxyPem(await readServerKey(sitePaths(dir).pkiDir, name, passphrase));
+}
+
+/** Writes one clear key (or HAProxy's combined file) for a manual install; see exportServerKey. */
+export async function exportSiteKey(dir: string, opts: { name: string; out: string; passphrase: PassphraseSource; form?: ExportKeyForm }): Promise<ExportKeyResult> {
+  await loadSite(dir);
+  const passphrase = typeof opts.passphrase === 'function' ? await opts.passphrase() : opts.passphrase;
+  return exportServerKey(sitePaths(dir).pkiDir, opts.name, opts.out, passphrase, opts.form);
 }

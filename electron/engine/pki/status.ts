@@ -6,6 +6,7 @@ import { readInventory } from './inventory.js';
 import { describeKey } from './keys.js';
 import { issuedPaths, pkiPaths } from './paths.js';
 import type { CaStatus, CertificateListing } from './schema.js';
+import { checkServerKey } from './server-keys.js';
 import { signatureAlgorithmOid, SIG_OID } from './x509.js';
 
 const SIG_NAMES: Record<string, string> = { [SIG_OID.sha256WithRSAEncryption]: 'sha256WithRSAEncryption', [SIG_OID.ecdsaWithSHA256]: 'ecdsa-with-SHA256' };
@@ -58,6 +59,7 @@ export async function listCertificates(pkiDir: string, now = new Date()): Promis
       continue; // a folder without a readable cert.pem is not a certificate (issue rewrites it)
     }
     const entry = inventory?.certificates.find((e) => e.name === name);
+    const key = await checkServerKey(issuedPaths(pkiDir, name), cert);
     const san = subjectAltNames(cert);
     out.push({
       name,
@@ -71,6 +73,7 @@ export async function listCertificates(pkiDir: string, now = new Date()): Promis
       notAfter: isoDate(cert.validTo),
       daysLeft: daysLeft(cert, now),
       currentCa: cert.checkIssued(ca.cert) && cert.verify(ca.cert.publicKey),
+      keyAtRest: key.state === 'bad' ? 'damaged' : key.state,
       destinations: entry?.destinations ?? [],
     });
   }
