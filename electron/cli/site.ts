@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { addHost, initSiteWithSecrets, loadSite, readStdinSecret, siteFromLab, summarizeSite, type SiteSummary } from '../engine/site/index.js';
+import { addHost, initSiteWithSecrets, loadSite, parseHostInput, readStdinSecret, siteFromLab, summarizeSite, type SiteSummary } from '../engine/site/index.js';
 import { acceptHostKey, scanHostKey } from '../engine/targets/index.js';
 import { ApplianceError } from '../engine/errors.js';
 import { action, formatTable, printJson } from './output.js';
@@ -56,20 +56,23 @@ export function registerSite(program: Command): Command {
       }
       if (opts.keyPassphraseStdin && opts.passwordStdin) throw new ApplianceError('VALIDATION', 'Only one secret can come from stdin: use --key-passphrase-stdin or --password-stdin, not both.');
       if (opts.keyPassphraseStdin && !opts.key) throw new ApplianceError('VALIDATION', '--key-passphrase-stdin needs --key FILE.');
+      const host = {
+        name,
+        address: opts.address,
+        port: opts.port,
+        user: opts.user,
+        role: opts.role,
+        ...(opts.segment ? { segment: opts.segment } : {}),
+        auth: opts.key ? ('key' as const) : opts.agent ? ('agent' as const) : ('password' as const),
+        ...(opts.key ? { keyPath: opts.key } : {}),
+        ...(opts.hostKey ? { hostKey: opts.hostKey } : {}),
+      };
+      // A wrong field is reported before any secret is asked for.
+      parseHostInput(host);
       const secret = opts.passwordStdin || opts.keyPassphraseStdin ? await readStdinSecret() : undefined;
       const passphrase = await sitePassphrase(opts);
       const s = await addHost(dir, passphrase, {
-        host: {
-          name,
-          address: opts.address,
-          port: opts.port,
-          user: opts.user,
-          role: opts.role,
-          ...(opts.segment ? { segment: opts.segment } : {}),
-          auth: opts.key ? 'key' : opts.agent ? 'agent' : 'password',
-          ...(opts.key ? { keyPath: opts.key } : {}),
-          ...(opts.hostKey ? { hostKey: opts.hostKey } : {}),
-        },
+        host,
         ...(opts.passwordStdin ? { password: secret } : {}),
         ...(opts.keyPassphraseStdin ? { keyPassphrase: secret } : {}),
         replace: !!opts.replace,

@@ -166,7 +166,8 @@ describe('site CLI refuses what would lose secrets or reach a shell', () => {
     const addr = await appliance(['site', 'add-host', dir, 'node1', '--address', `$(touch ${marker})`, '--user', 'root', '--agent', '--accept-host-key', 'SHA256:' + 'A'.repeat(43)]);
     expect(addr.exitCode).toBe(2);
     expect(addr.stderr).toBe(`error: host node1: address: expected an IP address or host name, got "$(touch ${marker})": "$" cannot appear in a host name (ASCII letters, digits, dashes and dots only; write an international name in its xn-- form)`);
-    const user = await appliance(['site', 'add-host', dir, 'node1', '--address', '10.0.0.1', '--user', 'root;id', '--agent']);
+    // No passphrase at all: the wrong field is reported before any secret is asked for.
+    const user = await appliance(['site', 'add-host', dir, 'node1', '--address', '10.0.0.1', '--user', 'root;id', '--agent'], { passphrase: '' });
     expect(user.exitCode).toBe(2);
     expect(user.stderr).toMatch(/^error: host node1: user: expected a login user name, got "root;id": ";" cannot appear in a user name/);
     const opt = await appliance(['site', 'add-host', dir, 'node1', '--address', '-oProxyCommand=touch ' + marker, '--user', 'root', '--agent']);

@@ -42,16 +42,22 @@ export interface AddHostInput {
 }
 
 /**
+ * Validates a host as typed (CLI flags, a console form): VALIDATION naming the first wrong field
+ * and why, e.g. `host node1: address: expected an IP address or host name, got "..."`.
+ */
+export function parseHostInput(input: SiteHostInput): SiteHost {
+  const parsed = SiteHost.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new ApplianceError('VALIDATION', `host ${input.name ?? ''}: ${issue.path.join('.') || 'host'}: ${issue.message}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+}
+
+/**
  * Adds a host to site.yaml and its secrets to secrets.enc. The passphrase is checked before
  * anything is written (a wrong one changes nothing). A key path must exist on this machine.
  */
 export async function addHost(dir: string, passphrase: string, input: AddHostInput): Promise<Site> {
-  const parsed = SiteHost.safeParse(input.host);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ApplianceError('VALIDATION', `host ${input.host.name ?? ''}: ${issue.path.join('.') || 'host'}: ${issue.message}`, { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-  }
-  const host = parsed.data;
+  const host = parseHostInput(input.host);
   if (host.auth === 'password' && !input.password) {
     const existing = await readSecrets(dir, passphrase);
     if (!existing[hostSecretKeys(host.name).password]) throw new ApplianceError('VALIDATION', `${host.name} uses password login but no password was given (--password-stdin).`);

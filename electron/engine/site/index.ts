@@ -11,4 +11,4 @@ export { resolvePassphrase, assertNewPassphrase, readStdinSecret, MIN_PASSPHRASE
 export { writeFileAtomic, createFileExclusive } from './atomic-write.js';
 export { addressProblem, userProblem } from './host-fields.js';
 export { summarizeSite, type SiteSummary } from './summary.js';
-export { initSiteWithSecrets, addHost, siteFromLab, type AddHostInput } from './actions.js';
+export { initSiteWithSecrets, addHost, parseHostInput, siteFromLab, type AddHostInput } from './actions.js';
