@@ -153,6 +153,7 @@ export async function buildBundle(specFile: string, opts: BuildOptions): Promise
         ...(a.source.platform ?? a.platform ? { platform: a.source.platform ?? a.platform } : {}),
         ...(a.target ? { target: a.target } : {}),
         ...(a.topologies ? { topologies: [...a.topologies].sort() } : {}),
+        ...m.image,
       });
       reportArtifacts.push({ component: a.component, kind: a.kind, ref: a.ref, size: m.size, sha256: m.sha256, deduplicated: dup });
     }

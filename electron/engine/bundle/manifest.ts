@@ -48,6 +48,10 @@ export const ManifestArtifact = z
     platform: Platform.optional(),
     target: z.string().max(MAX_TEXT).optional(),
     topologies: z.array(Topology).optional(),
+    /** Images saved from a Docker daemon: the id `docker load` gives it (sha256 config digest). */
+    imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256: and 64 lowercase hex digits').optional(),
+    /** Pulled images: `repository@sha256:...`, the registry manifest the tag resolved to at build time. */
+    repoDigest: z.string().max(512).regex(/^\S+@sha256:[0-9a-f]{64}$/, 'must be repository@sha256:<64 hex digits>').optional(),
   })
   .strict();
 export type ManifestArtifact = z.infer<typeof ManifestArtifact>;

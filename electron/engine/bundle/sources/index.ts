@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { ApplianceError } from '../../errors.js';
 import { PLACEHOLDER_PREFIX, type PlannedArtifact } from '../spec.js';
 import { chartIdentity, packChartDir } from './chart-dir.js';
+import { saveDaemonImage, type ImageRecord } from './daemon-image.js';
 import { checkDockerArchive } from './docker-archive.js';
-import { dockerSave, runDocker } from './docker.js';
 import { hashFile } from './hashed-write.js';
+import { parsePullSource } from './image-ref.js';
 import { download } from './url.js';
 
 /** An artifact's bytes on the local disk, with their digest. */
@@ -15,6 +16,8 @@ export interface Materialized {
   sha256: string;
   /** True if `file` is a work file this build created (can be moved instead of copied). */
   temporary: boolean;
+  /** For images saved from a daemon: the image id and, for pulls, the resolved repo digest. */
+  image?: ImageRecord;
 }
 
 export interface MaterializeContext {
@@ -32,6 +35,10 @@ export function label(a: PlannedArtifact): string {
 export async function precheck(a: PlannedArtifact): Promise<{ size?: number; problem?: string }> {
   if (a.sourceKind === 'url' && a.source.sha256?.startsWith(PLACEHOLDER_PREFIX)) {
     return { problem: `sha256 is a placeholder (${a.source.sha256}); fill in the published digest on the build machine before building.` };
+  }
+  if (a.sourceKind === 'pull') {
+    const p = parsePullSource(a.sourceValue);
+    if ('problem' in p) return { problem: p.problem };
   }
   if (!a.sourcePath) return {};
   const s = await stat(a.sourcePath).catch(() => null);
@@ -52,7 +59,7 @@ export async function precheck(a: PlannedArtifact): Promise<{ size?: number; pro
 
 /**
  * Produces the artifact's bytes locally: local files are hashed in place; charts are packaged,
- * images saved from Docker (after a pull for `pull`) and URLs downloaded into the work folder,
+ * images saved from Docker (after a pull for `pull`, checked against its digest pin) and URLs downloaded into the work folder,
  * hashed as they are written. Images are checked to be docker-archives tagged with their ref.
  */
 export async function materialize(a: PlannedArtifact, index: number, ctx: MaterializeContext): Promise<Materialized> {
@@ -70,11 +77,8 @@ export async function materialize(a: PlannedArtifact, index: number, ctx: Materi
       m = { file: work, ...(await packChartDir(a.sourcePath!, work, opts)), temporary: true };
       break;
     case 'pull':
-      await runDocker(['pull', ...(a.source.platform ?? a.platform ? ['--platform', (a.source.platform ?? a.platform)!] : []), a.sourceValue], ctx.signal);
-      m = { file: work, ...(await dockerSave(a.sourceValue, work, opts)), temporary: true };
-      break;
     case 'docker':
-      m = { file: work, ...(await dockerSave(a.sourceValue, work, opts)), temporary: true };
+      m = { file: work, ...(await saveDaemonImage(a, work, label(a), opts)), temporary: true };
       break;
     case 'url': {
       const d = await download(a.sourceValue, work, opts);
