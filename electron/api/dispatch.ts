@@ -1,10 +1,11 @@
+import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { isApplianceError } from '../engine/errors.js';
 import type { OnEvent } from '../engine/events/index.js';
 import { type ApiError, CallEnvelope, type CallResult, calls, isMethod, type Method } from './contract.js';
 import type { AppPaths, HandlerContext } from './handler-context.js';
 import { handlers as defaultHandlers } from './handlers.js';
-import { redactText, redactValue } from '../engine/redact.js';
+import { redactText, redactValue, withSecretScope } from '../engine/redact.js';
 
 type AnyHandler = (input: unknown, ctx: HandlerContext) => Promise<unknown>;
 
@@ -30,6 +31,7 @@ export function createDispatcher(opts: {
 }): Dispatcher {
   const handlers = (opts.handlers ?? defaultHandlers) as Record<string, AnyHandler>;
   const running = new Map<string, AbortController>();
+  let callSeq = 0;
   const cancel = (task: string) => {
     const c = running.get(task);
     if (!c) return false;
@@ -56,7 +58,7 @@ export function createDispatcher(opts: {
       // One choke point: every event leaving the engine is redacted here, whoever emitted it.
       const safeOnEvent: OnEvent = (e) => onEvent(redactValue(e));
       const ctx: HandlerContext = { task, onEvent: safeOnEvent, signal: controller.signal, host: opts.host, paths: opts.paths, cancelTask: cancel };
-      const raw = await handler(input.data, ctx);
+      const raw = await withSecretScope(secretScopeOf(input.data, ++callSeq), () => handler(input.data, ctx));
       const out = (def.output as z.ZodType).safeParse(raw);
       if (!out.success) return fail({ code: 'INTERNAL', message: `${method} produced output that does not match the contract.`, issues: issuesOf(out.error) });
       opts.log?.(`${method} ok in ${Date.now() - started} ms`);
@@ -71,6 +73,17 @@ export function createDispatcher(opts: {
   }
 
   return { dispatch, cancel, methods: Object.keys(calls) as Method[] };
+}
+
+/**
+ * Where the secrets a call registers live: a call on a site folder shares them with the other
+ * calls running on that site, and they are forgotten when the last one ends (a site is open
+ * in the host while a call on it runs); any other call keeps its own. Never the process-wide
+ * set: a page could otherwise blank words out of every later log line.
+ */
+function secretScopeOf(input: unknown, call: number): string {
+  const dir = typeof input === 'object' && input !== null && 'dir' in input ? (input as { dir: unknown }).dir : undefined;
+  return typeof dir === 'string' && dir ? `site:${resolve(dir)}` : `call:${call}`;
 }
 
 function fail(error: ApiError): CallResult {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearRegisteredSecrets, REDACTED, redactText, redactValue, registerSecret } from './redact.js';
+import { clearRegisteredSecrets, isRegisteredSecret, REDACTED, redactText, redactValue, registerSecret, withSecretScope } from './redact.js';
 
 describe('redaction', () => {
   afterEach(() => clearRegisteredSecrets());
@@ -34,5 +34,28 @@ describe('redaction', () => {
     expect(redactText('REDIS_PASSWORD: abc123')).toBe(`REDIS_PASSWORD: ${REDACTED}`);
     expect(redactText('{"password": "abc", "user": "x"}')).toBe(`{"password": "${REDACTED}", "user": "x"}`);
     expect(redactText('db_password=abc')).toBe(`db_password=${REDACTED}`);
+  });
+
+  it('a scope holds what is registered inside it (through the async context), masks it everywhere meanwhile, and forgets it when its last user leaves', async () => {
+    let release!: () => void;
+    const second = new Promise<void>((r) => (release = r));
+    const a = withSecretScope('site:/x', async () => {
+      await new Promise((r) => setImmediate(r));
+      registerSecret('Deep-Engine-Secret');
+    });
+    const b = withSecretScope('site:/x', () => second);
+    await a;
+    expect(redactText('pw Deep-Engine-Secret')).toBe(`pw ${REDACTED}`);
+    release();
+    await b;
+    expect(isRegisteredSecret('Deep-Engine-Secret')).toBe(false);
+    expect(redactText('pw Deep-Engine-Secret')).toBe('pw Deep-Engine-Secret');
+  });
+
+  it('outside any scope a secret is registered for the process (the CLI)', async () => {
+    await withSecretScope('call:1', async () => registerSecret('Scoped-Only-1'));
+    registerSecret('Process-Wide-1');
+    expect(isRegisteredSecret('Scoped-Only-1')).toBe(false);
+    expect(isRegisteredSecret('Process-Wide-1')).toBe(true);
   });
 });

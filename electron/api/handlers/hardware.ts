@@ -2,7 +2,7 @@ import { detectLocalHardware } from '../../engine/hardware/index.js';
 import { loadSite } from '../../engine/site/index.js';
 import { loadProfiles, probeSiteHardware } from '../../engine/sizing/index.js';
 import type { HandlerMap } from '../handlers.js';
-import { typedPassphrase } from '../typed-passphrase.js';
+import { unlockSite } from '../typed-passphrase.js';
 
 export const hardwareHandlers = {
   'hardware.local': async () => detectLocalHardware(),
@@ -12,7 +12,7 @@ export const hardwareHandlers = {
   },
   'hardware.site': async (input, ctx) => {
     const site = await loadSite(input.dir);
-    return probeSiteHardware(site, typedPassphrase(input.passphrase, 'reach its hosts'), {
+    return probeSiteHardware(site, await unlockSite(input.dir, input.passphrase, 'reach its hosts'), {
       ...(input.profile ? { profile: input.profile } : {}),
       ...(input.hosts ? { hosts: input.hosts } : {}),
       ...(input.bundleBytes !== undefined ? { bundleBytes: input.bundleBytes } : {}),

@@ -1,18 +1,18 @@
 import { exportSiteCa, initSiteCa, issueSiteCertificates, listSiteCertificates, sitePkiStatus } from '../../engine/pki/index.js';
 import type { HandlerMap } from '../handlers.js';
-import { typedPassphrase } from '../typed-passphrase.js';
+import { unlockSite } from '../typed-passphrase.js';
 
 /** Asked for lazily: issuing on an up-to-date site signs nothing and needs no passphrase. */
-function sitePassphrase(typed: string | undefined): () => Promise<string> {
-  return async () => typedPassphrase(typed, 'unlock the CA key');
+function sitePassphrase(dir: string, typed: string | undefined): () => Promise<string> {
+  return () => unlockSite(dir, typed, 'unlock the CA key');
 }
 
 export const pkiHandlers = {
   'pki.status': async (input) => sitePkiStatus(input.dir),
-  'pki.init': async (input, ctx) => initSiteCa(input.dir, { passphrase: await sitePassphrase(input.passphrase)(), algorithm: input.algorithm, force: input.force, signal: ctx.signal }),
+  'pki.init': async (input, ctx) => initSiteCa(input.dir, { passphrase: await sitePassphrase(input.dir, input.passphrase)(), algorithm: input.algorithm, force: input.force, signal: ctx.signal }),
   'pki.issue': async (input, ctx) => ({
     results: await issueSiteCertificates(input.dir, {
-      passphrase: sitePassphrase(input.passphrase),
+      passphrase: sitePassphrase(input.dir, input.passphrase),
       extraNames: input.extraNames,
       renewWithinDays: input.renewWithinDays,
       task: ctx.task,

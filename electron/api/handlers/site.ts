@@ -1,30 +1,29 @@
 import { addHost, initSiteWithSecrets, loadSite, readSecrets, siteFromLab, summarizeSite } from '../../engine/site/index.js';
-import { registerSecret } from '../../engine/redact.js';
 import { acceptHostKey, scanHostKey, testTargets } from '../../engine/targets/index.js';
 import { ApplianceError } from '../../engine/errors.js';
 import type { HandlerMap } from '../handlers.js';
+import { siteHolds, unlockSite } from '../typed-passphrase.js';
 
-// Secrets typed into the renderer are masked in every log line from the moment they arrive.
-function registerSecrets(...values: (string | undefined)[]): void {
-  for (const v of values) registerSecret(v);
-}
+// A passphrase typed into the renderer is registered for redaction once the site proved it
+// (created with it, or unlocked by it), never on arrival; it lives in the call's secret scope.
 
 export const siteHandlers = {
   'site.init': async (input) => {
-    registerSecrets(input.passphrase);
     await initSiteWithSecrets(input.dir, { name: input.name, topology: input.topology, ...(input.domain ? { domain: input.domain } : {}) }, input.passphrase);
+    siteHolds(input.passphrase);
     const site = input.fromLab ? await siteFromLab(input.dir, { labName: input.fromLab }) : await loadSite(input.dir);
     return summarizeSite(site);
   },
   'site.open': async (input) => summarizeSite(await loadSite(input.dir)),
   'site.addHost': async (input) => {
-    registerSecrets(input.passphrase, input.password, input.keyPassphrase);
+    // The host's password / key passphrase are registered by the engine when it stores them.
     const site = await addHost(input.dir, input.passphrase, {
       host: input.host,
       ...(input.password ? { password: input.password } : {}),
       ...(input.keyPassphrase ? { keyPassphrase: input.keyPassphrase } : {}),
       replace: !!input.replace,
     });
+    siteHolds(input.passphrase);
     return summarizeSite(site, Object.keys(await readSecrets(input.dir, input.passphrase)));
   },
   'site.hostKey.scan': async (input) => {
@@ -36,9 +35,9 @@ export const siteHandlers = {
   },
   'site.hostKey.accept': async (input) => acceptHostKey(input.dir, input.host, input.fingerprint, { replace: !!input.replace }),
   'targets.test': async (input, ctx) => {
-    registerSecrets(input.passphrase);
     const site = await loadSite(input.dir);
-    const results = await testTargets(site, input.passphrase, { ...(input.hosts ? { hosts: input.hosts } : {}), ...(input.connectTimeoutMs ? { connectTimeoutMs: input.connectTimeoutMs } : {}) });
+    const passphrase = await unlockSite(input.dir, input.passphrase, 'test its hosts');
+    const results = await testTargets(site, passphrase, { ...(input.hosts ? { hosts: input.hosts } : {}), ...(input.connectTimeoutMs ? { connectTimeoutMs: input.connectTimeoutMs } : {}) });
     for (const r of results) ctx.onEvent({ type: 'log', task: ctx.task, host: r.host, stream: r.ok ? 'info' : 'warn', line: r.ok ? 'connection test passed' : ([r.reachable, r.auth, r.sudo, r.disk].find((c) => !c.ok)?.detail ?? 'failed') });
     return { ok: results.length > 0 && results.every((r) => r.ok), results };
   },
