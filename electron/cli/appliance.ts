@@ -1,37 +1,35 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { readFileSync } from 'node:fs';
-import { registerBundle } from './bundle.js';
-import { registerConsole } from './console.js';
-import { registerHardware } from './hardware.js';
-import { registerLab } from './lab.js';
-import { registerNetwork } from './network.js';
-import { EXIT } from './output.js';
-import { registerPki } from './pki.js';
-import { registerSite } from './site.js';
-import { registerTargets } from './targets.js';
+import { join } from 'node:path';
+import { repoRoot } from '../main/app-paths.js';
+import { COMMAND_GROUPS, groupNamed } from './command-groups.js';
+import { EXIT } from './exit-codes.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-/** Builds the `appliance` program: one file per command group, assembled here. */
-export function buildProgram(): Command {
+/**
+ * Builds the `appliance` program: one file per command group. Only the groups named in `load`
+ * are imported and registered for real; the others are declared by name and description
+ * (enough for the top-level help), so start-up does not pay for engine code it will not run.
+ */
+export async function buildProgram(load: 'all' | readonly string[]): Promise<Command> {
+  // repoRoot() resolves from electron/cli and from dist/electron/cli alike.
+  const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
+  const terms = new WeakMap<Command, string>();
   const program = new Command('appliance')
     .description('Airgap Appliance: verify bundles, check hardware, plan networks, issue certificates and install offline sites.')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ subcommandTerm: (cmd) => terms.get(cmd) ?? new Help().subcommandTerm(cmd) })
     .exitOverride();
-  registerHardware(program);
-  registerBundle(program);
-  registerSite(program);
-  registerTargets(program);
-  registerNetwork(program);
-  registerPki(program);
-  registerLab(program);
-  registerConsole(program);
+  for (const group of COMMAND_GROUPS) {
+    if (load === 'all' || load.includes(group.name)) (await group.load())(program);
+    else terms.set(program.command(group.name).description(group.description), group.term);
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const named = groupNamed(argv.slice(2));
+  const program = await buildProgram(named ? [named] : []);
   try {
     await program.parseAsync(argv);
   } catch (e) {

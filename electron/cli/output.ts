@@ -4,8 +4,9 @@ import type { ApplianceEvent, OnEvent } from '../engine/events/index.js';
 import { redactText } from '../engine/redact.js';
 import { formatBytes } from '../api/units.js';
 
-/** Exit codes: 0 ok, 1 the thing checked failed (verdict fail, verify failed), 2 bad usage/input, 3 other errors. */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, ERROR: 3 } as const;
+import { EXIT } from './exit-codes.js';
+
+export { EXIT };
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
