@@ -86,7 +86,7 @@ export function registerBundle(program: Command): void {
     .option('--allow-unsigned', 'accept an unsigned or untrusted bundle (reported loudly)')
     .option('--full', 'hash everything even if the bundle passed before and is unchanged')
     .option('--cache-dir <dir>', 'where verification results are kept')
-    .addOption(new Option('--concurrency <n>', 'hash workers').argParser((v) => Number(v)))
+    .addOption(new Option('--concurrency <n>', 'hashing threads (the main thread plus workers)').argParser((v) => Number(v)))
     .option('--json', 'machine-readable output')
     .action(
       action(async (path: string, o: { trust?: string[]; allowUnsigned?: boolean; full?: boolean; cacheDir?: string; concurrency?: number; json?: boolean }) => {
