@@ -48,7 +48,7 @@ describe('pki calls', () => {
     const issue = await callApi('pki.issue', { dir, passphrase: PASS });
     expect(issue.ok && issue.value).toMatchObject({ results: expect.arrayContaining([expect.objectContaining({ name: 'web', action: 'issued' })]) });
     const status = await callApi('pki.status', { dir });
-    expect(status.ok && status.value).toMatchObject({ site: 'St Example Hospital', ca: { present: true, algorithm: 'ecdsa-p256' } });
+    expect(status.ok && status.value).toMatchObject({ site: 'St Example Hospital', ca: { present: true, algorithm: 'ecdsa-p256' }, clearKeyFiles: [] });
     const list = await callApi('pki.list', { dir });
     expect(list.ok && (list.value as { certificates: unknown[] }).certificates).toHaveLength(5);
     const exp = await callApi('pki.exportCa', { dir, out: join(root, 'out') });

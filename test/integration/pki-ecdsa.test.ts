@@ -65,6 +65,9 @@ describe('ECDSA P-256 site CA read by OpenSSL', () => {
       expect(out).toContain('NIST CURVE: P-256');
       expect(out).toMatch(/X509v3 Key Usage: critical\s+Digital Signature\n/);
       expect(out).toMatch(/TLS Web Server Authentication/);
+      const key = await openssl(['pkey', '-in', p.key, '-passin', `file:${join(root, 'passphrase')}`, '-noout', '-text']);
+      expect(key.code, key.out).toBe(0);
+      expect(key.out).toContain('Private-Key: (256 bit)');
     }
   });
 
@@ -76,7 +79,8 @@ describe('ECDSA P-256 site CA read by OpenSSL', () => {
         s.close(() => resolve(p));
       });
     });
-    const server = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', web.cert, '-key', web.key, '-www'], { stdio: 'ignore' });
+    // The key is encrypted at rest (PBES2): s_server opens it with the site passphrase.
+    const server = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', web.cert, '-key', web.key, '-pass', `file:${join(root, 'passphrase')}`, '-www'], { stdio: 'ignore' });
     try {
       for (let i = 0; i < 100; i++) {
         const up = await new Promise<boolean>((resolve) => {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { exportSiteCa, initSiteCa, issuedPaths, issueSiteCertificates } from '../../electron/engine/pki/index.js';
+import { exportSiteCa, initSiteCa, issuedPaths, issueSiteCertificates, readServerKeyPem } from '../../electron/engine/pki/index.js';
 import { makePkiTestSite } from '../../electron/engine/pki/test-fixtures.js';
 import { describeWithLab, nodeExec, testLab } from './support/lab.js';
 
@@ -34,7 +34,8 @@ describeWithLab('site CA across lab nodes', () => {
     const dirOnNode = '/tmp/pki-lab-test';
     await nodeExec(server, ['mkdir', '-p', dirOnNode]);
     await nodeExec(server, ['sh', '-c', `cat > ${dirOnNode}/fullchain.pem`], { input: await readFile(web.fullchain) });
-    await nodeExec(server, ['sh', '-c', `umask 077; cat > ${dirOnNode}/key.pem`], { input: await readFile(web.key) });
+    // As the install engine does: the key is decrypted in memory and only the node gets it in clear.
+    await nodeExec(server, ['sh', '-c', `umask 077; cat > ${dirOnNode}/key.pem`], { input: await readServerKeyPem(site, 'web', PASS) });
     const started = await nodeExec(server, ['sh', '-c', `openssl s_server -accept ${server.address}:8443 -cert ${dirOnNode}/fullchain.pem -key ${dirOnNode}/key.pem -www >${dirOnNode}/server.log 2>&1 & echo $!`]);
     const pid = started.stdout.trim();
     expect(pid).toMatch(/^\d+$/);

@@ -1,12 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issuedPaths, pkiPaths, unlockCa } from '../../electron/engine/pki/index.js';
+import { haproxyPemFor, issuedPaths, pkiPaths, unlockCa } from '../../electron/engine/pki/index.js';
 import { makePkiTestSite } from '../../electron/engine/pki/test-fixtures.js';
 import { authorityKeyIdentifierExt, signCertificate, subjectNameDer } from '../../electron/engine/pki/x509.js';
 import { generateKey } from '../../electron/engine/pki/keys.js';
@@ -14,7 +14,8 @@ import { generateKey } from '../../electron/engine/pki/keys.js';
 /**
  * The site CA checked by the real tools: the appliance CLI creates the CA (RSA 4096, the real
  * PBKDF2 count) and issues the certificates; OpenSSL reads, decrypts and verifies them, and a
- * TLS handshake on loopback (openssl s_server, HAProxy with the combined PEM) must succeed.
+ * TLS handshake on loopback (openssl s_server with the encrypted key and -pass, HAProxy with
+ * the combined PEM built in memory and written only to this test's temp folder) must succeed.
  */
 const run = promisify(execFile);
 const REPO = new URL('../../', import.meta.url).pathname;
@@ -136,6 +137,27 @@ describe('site CA (RSA 4096) read by OpenSSL', () => {
 describe('issued server certificates read by OpenSSL', () => {
   const names = ['web', 'postgresql', 'redis', 'grafana', 'k3s-api'];
 
+  it('leaves no clear private key in any file of the site folder; openssl opens each key with the site passphrase only', async () => {
+    const everything = await snapshot(site);
+    expect(Object.keys(everything).length).toBeGreaterThan(20);
+    const clear = Object.entries(everything).filter(([, b64]) => /-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(Buffer.from(b64, 'base64').toString('latin1')));
+    expect(clear.map(([f]) => f)).toEqual([]);
+    expect(Object.keys(everything).filter((f) => f.endsWith('haproxy.pem'))).toEqual([]);
+    const wrong = join(root, 'wrong-server-key');
+    await writeFile(wrong, 'not the passphrase\n');
+    for (const name of names) {
+      const p = issuedPaths(pki.dir, name);
+      expect((await stat(p.key)).mode & 0o777).toBe(0o600);
+      const parsed = await openssl(['asn1parse', '-in', p.key]);
+      expect(parsed.out).toMatch(/:PBES2/);
+      expect(parsed.out).toMatch(/:hmacWithSHA256/);
+      expect(parseInt(/prim: INTEGER\s+:([0-9A-F]+)/.exec(parsed.out)![1]!, 16)).toBeGreaterThanOrEqual(600_000);
+      const ok = await openssl(['pkey', '-in', p.key, '-passin', `file:${passFile}`, '-noout']);
+      expect(ok.code, `${name}: ${ok.out}`).toBe(0);
+      expect((await openssl(['pkey', '-in', p.key, '-passin', `file:${wrong}`, '-noout'])).code, name).not.toBe(0);
+    }
+  });
+
   it('every certificate verifies against the CA and carries SANs, key usages and SHA-256', async () => {
     for (const name of names) {
       const p = issuedPaths(pki.dir, name);
@@ -151,7 +173,8 @@ describe('issued server certificates read by OpenSSL', () => {
       const v2 = await openssl(['verify', '-CAfile', pki.caCert, '-untrusted', p.chain, p.fullchain]);
       expect(v2.code, name).toBe(0);
       const keyMatch = await openssl(['x509', '-in', p.cert, '-noout', '-pubkey']);
-      const keyPub = await openssl(['pkey', '-in', p.key, '-pubout']);
+      const keyPub = await openssl(['pkey', '-in', p.key, '-passin', `file:${passFile}`, '-pubout']);
+      expect(keyPub.code, keyPub.out).toBe(0);
       expect(keyPub.out).toBe(keyMatch.out);
     }
     const web = await openssl(['x509', '-in', issuedPaths(pki.dir, 'web').cert, '-noout', '-ext', 'subjectAltName']);
@@ -224,6 +247,27 @@ describe('appliance pki CLI on bad input', () => {
     expect(await snapshot(pki.dir)).toEqual(before);
   });
 
+  it('export-key writes the clear key 0600 and says so, refuses to overwrite, and a wrong passphrase writes nothing', async () => {
+    const out = join(root, 'manual-web.key');
+    const bad = await cli(['pki', 'export-key', '--site', site, '--name', 'web', '--out', out], { APPLIANCE_PASSPHRASE: 'not the passphrase' });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain(`Wrong site passphrase: it does not unlock the server key ${issuedPaths(pki.dir, 'web').key}`);
+    expect(await stat(out).catch(() => null)).toBeNull();
+    const r = await cli(['pki', 'export-key', '--site', site, '--name', 'web', '--out', out, '--passphrase-file', passFile]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Wrote ${out}: the UNENCRYPTED private key (PKCS#8 PEM) of "web", mode 0600.`);
+    expect(r.stdout).toMatch(/delete it here/);
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
+    const pub = await openssl(['pkey', '-in', out, '-pubout']); // no passphrase: it is clear, as asked
+    expect(pub.code, pub.out).toBe(0);
+    expect(pub.out).toBe((await openssl(['x509', '-in', issuedPaths(pki.dir, 'web').cert, '-noout', '-pubkey'])).out);
+    const before = await readFile(out);
+    const again = await cli(['pki', 'export-key', '--site', site, '--name', 'web', '--out', out, '--passphrase-file', passFile]);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain(`${out} already exists: export-key never overwrites a file`);
+    expect(await readFile(out)).toEqual(before);
+  });
+
   it('lists the inventory and exports the CA in PEM and DER', async () => {
     const list = await cli(['pki', 'list', '--site', site, '--json']);
     const rows = JSON.parse(list.stdout) as { name: string; daysLeft: number; destinations: { host: string }[] }[];
@@ -242,7 +286,8 @@ describe('TLS handshakes on loopback with the issued certificates', () => {
   it('openssl s_server with the web certificate: s_client verifies the chain and the name; another name fails', async () => {
     const web = issuedPaths(pki.dir, 'web');
     const port = await freePort();
-    const server = await startServer(['openssl', 's_server', '-accept', `127.0.0.1:${port}`, '-cert', web.cert, '-key', web.key, '-cert_chain', web.chain, '-www'], port);
+    // The key stays encrypted: s_server decrypts it with the site passphrase.
+    const server = await startServer(['openssl', 's_server', '-accept', `127.0.0.1:${port}`, '-cert', web.cert, '-key', web.key, '-pass', `file:${passFile}`, '-cert_chain', web.chain, '-www'], port);
     try {
       const ok = await handshake(port, pki.caCert, 'api.hospital-erp.local', ['-verify_hostname', 'api.hospital-erp.local']);
       expect(ok.code, ok.out).toBe(0);
@@ -259,9 +304,12 @@ describe('TLS handshakes on loopback with the issued certificates', () => {
     }
   });
 
-  it('HAProxy serves HTTPS with the combined haproxy.pem (cert + chain + key)', async () => {
+  it('HAProxy serves HTTPS with the combined PEM (cert + chain + key) built in memory for deploying', async () => {
     const port = await freePort();
     const cfg = join(root, 'haproxy.cfg');
+    // What the install engine sends to the load balancer; here it lands in this test's temp folder, not the site.
+    const combined = join(root, 'web.pem');
+    await writeFile(combined, await haproxyPemFor(site, 'web', PASS), { mode: 0o600 });
     await writeFile(
       cfg,
       [
@@ -273,7 +321,7 @@ describe('TLS handshakes on loopback with the issued certificates', () => {
         '  timeout client 5s',
         '  timeout server 5s',
         'frontend web',
-        `  bind 127.0.0.1:${port} ssl crt ${issuedPaths(pki.dir, 'web').combined}`,
+        `  bind 127.0.0.1:${port} ssl crt ${combined}`,
         '  http-request return status 200 content-type text/plain string "ok"',
         '',
       ].join('\n'),
