@@ -25,6 +25,7 @@ let served;
 const log = (ev, data = {}) => process.stdout.write(JSON.stringify({ ev, ...data }) + '\\n');
 class App extends EventEmitter {
   isPackaged = false;
+  commandLine = { hasSwitch: () => false };
   enableSandbox() { log('enableSandbox'); }
   requestSingleInstanceLock() { return true; }
   whenReady() { log('whenReady'); return Promise.resolve(); }
@@ -51,7 +52,7 @@ export const protocol = {
       .then(async (r) => log('served', { status: r.status, csp: r.headers.get('content-security-policy'), body: await r.text() }));
   },
 };
-const session0 = { setPermissionRequestHandler() {}, setPermissionCheckHandler() {}, setDevicePermissionHandler() {} };
+const session0 = { setPermissionRequestHandler() {}, setPermissionCheckHandler() {}, setDevicePermissionHandler() {}, on(event) { log('session.on', { event }); } };
 export const session = { defaultSession: session0 };
 export const ipcMain = { handle(channel) { log('ipc', { channel }); }, removeHandler() {} };
 export const Menu = { buildFromTemplate: (t) => t, setApplicationMenu() { log('menu'); } };
@@ -101,6 +102,7 @@ describe('compiled main process (dist/electron/main/main.js)', () => {
     expect(run.status).toBe(0);
     expect(lines.map((l) => l.ev)).toContain('done');
     expect(lines.find((l) => l.ev === 'loadURL')?.url).toBe('app://appliance/index.html');
+    expect(lines).toContainEqual({ ev: 'session.on', event: 'will-download' });
   });
 
   it('registers exactly the contract over IPC and serves the renderer with the CSP', () => {

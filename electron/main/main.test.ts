@@ -109,6 +109,61 @@ describe('main.ts (with the electron module stood in for)', () => {
     expect(fake.log.includes('app.quit')).toBe(process.platform !== 'darwin');
   });
 
+  it('downloads are refused on the default session too', async () => {
+    makeRoot({ preload: true });
+    await startMain();
+    expect(fake.session.defaultSession.fireDownload('app://appliance/index.html')).toEqual({ prevented: true, cancelled: true });
+  });
+
+  it('a packaged app refuses remote debugging and inspector switches and sets nothing up', async () => {
+    makeRoot({ preload: true });
+    const argv = process.argv;
+    fake.app.isPackaged = true;
+    try {
+      for (const [args, switches] of [
+        [['--remote-debugging-port=9222'], []],
+        [['--remote-debugging-pipe'], []],
+        [['--inspect=9229'], []],
+        [[], ['remote-debugging-port']],
+      ] as const) {
+        fake.log.length = 0;
+        fake.dialog.errors.length = 0;
+        fake.FakeBrowserWindow.windows = [];
+        process.argv = [argv[0]!, ...args];
+        fake.app.commandLine.switches = new Set(switches);
+        await startMain();
+        expect(fake.log, String(args)).toContain('app.exit 1');
+        expect(fake.dialog.errors[0]?.[1]).toMatch(/does not start with debugging switches \(--(remote-debugging|inspect)/);
+        for (const step of ['app.enableSandbox', 'protocol.registerSchemesAsPrivileged', 'app.requestSingleInstanceLock', 'app.whenReady']) expect(fake.log).not.toContain(step);
+        expect(fake.FakeBrowserWindow.windows).toHaveLength(0);
+      }
+      // Without them the packaged app starts as usual.
+      fake.log.length = 0;
+      process.argv = [argv[0]!];
+      fake.app.commandLine.switches = new Set();
+      await startMain();
+      expect(fake.log).not.toContain('app.exit 1');
+      expect(fake.FakeBrowserWindow.windows).toHaveLength(1);
+    } finally {
+      process.argv = argv;
+      fake.app.isPackaged = false;
+      fake.app.commandLine.switches = new Set();
+    }
+  });
+
+  it('a development build keeps debugging switches for the developer', async () => {
+    makeRoot({ preload: true });
+    const argv = process.argv;
+    process.argv = [argv[0]!, '--inspect'];
+    try {
+      await startMain();
+      expect(fake.log).not.toContain('app.exit 1');
+      expect(fake.FakeBrowserWindow.windows).toHaveLength(1);
+    } finally {
+      process.argv = argv;
+    }
+  });
+
   it('a second instance quits at once and sets nothing up', async () => {
     makeRoot({ preload: true });
     fake.state.singleInstanceLock = false;

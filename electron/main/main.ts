@@ -8,7 +8,8 @@ import { serveAppRequest } from './app-protocol.js';
 import { defaultAppPaths, rendererDir, repoRoot } from './app-paths.js';
 import { registerIpc } from './ipc.js';
 import { appMenuTemplate } from './menu.js';
-import { denyPermissions, installSecurity } from './security.js';
+import { debugSwitchRefusal, forbiddenDebugSwitches } from './debug-switches.js';
+import { denyPermissions, installSecurity, refuseDownloads } from './security.js';
 import { secureWindowOptions } from './window.js';
 
 /*
@@ -19,22 +20,38 @@ import { secureWindowOptions } from './window.js';
  * Order matters: the sandbox switch and the privileged scheme must be set before the app is
  * ready, so both run at module evaluation, before any await.
  */
-app.enableSandbox();
-protocol.registerSchemesAsPrivileged([
-  // standard: a real origin and relative URLs; secure: a secure context, like https;
-  // supportFetchAPI: the page may fetch its own assets; corsEnabled: module scripts (which Vite
-  // emits with `crossorigin`) go through the normal CORS check, which same-origin passes and
-  // every other origin fails, since the handler never sends Access-Control-Allow-Origin.
-  // Never bypassCSP, never service workers.
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true } },
-]);
+// A packaged app refuses debugger switches before it sets anything up (see debug-switches.ts);
+// development builds keep them for the developer's own debugging.
+const debugSwitches = app.isPackaged ? forbiddenDebugSwitches(process.argv, (s) => app.commandLine.hasSwitch(s)) : [];
+if (debugSwitches.length) {
+  const message = debugSwitchRefusal(debugSwitches);
+  process.stderr.write(`[appliance] ${message}\n`);
+  dialog.showErrorBox('Airgap Appliance did not start', message);
+  app.exit(1);
+} else {
+  app.enableSandbox();
+  registerAppScheme();
+}
+
+function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    // standard: a real origin and relative URLs; secure: a secure context, like https;
+    // supportFetchAPI: the page may fetch its own assets; corsEnabled: module scripts (which Vite
+    // emits with `crossorigin`) go through the normal CORS check, which same-origin passes and
+    // every other origin fails, since the handler never sends Access-Control-Allow-Origin.
+    // Never bypassCSP, never service workers.
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true } },
+  ]);
+}
 
 const log = (line: string) => process.stderr.write(`[appliance] ${redactText(line)}\n`);
 const root = repoRoot();
 const staticDir = rendererDir(root);
 const preloadPath = join(root, 'dist', 'preload', 'preload.cjs');
 
-if (!app.requestSingleInstanceLock()) {
+if (debugSwitches.length) {
+  // Refused above; nothing else is set up.
+} else if (!app.requestSingleInstanceLock()) {
   // A second copy would fight the first over the same site folder and journal.
   app.quit();
 } else {
@@ -75,6 +92,7 @@ async function ready(): Promise<void> {
     return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers });
   });
   denyPermissions(session.defaultSession);
+  refuseDownloads(session.defaultSession, log);
   Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate(process.platform, { development: !app.isPackaged })));
 
   const paths = defaultAppPaths(app.isPackaged ? process.resourcesPath : undefined);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RecordingApp } from '../../test/doubles/electron-web-contents.js';
+import { RecordingApp, RecordingSession } from '../../test/doubles/electron-web-contents.js';
 import { APP_ORIGIN, originOf } from './app-origin.js';
-import { decideWindowOpen, EXTERNAL_ALLOWLIST, installSecurity, isAllowedNavigation, shouldOpenExternal } from './security.js';
+import { decideWindowOpen, EXTERNAL_ALLOWLIST, installSecurity, isAllowedNavigation, refuseDownloads, shouldOpenExternal } from './security.js';
 
 describe('originOf', () => {
   it('rebuilds the origin of the app scheme (Node says "null" for custom schemes)', () => {
@@ -169,5 +169,21 @@ describe('installSecurity', () => {
       expect(c.session.checkHandler!(c, p), p).toBe(false);
     }
     expect(c.session.deviceHandler!()).toBe(false);
+  });
+
+  it('cancels every download a page starts (the app never downloads), and says so in the log', () => {
+    const { app, logs } = setup();
+    const c = app.createWebContents();
+    for (const url of ['app://appliance/site.yaml', 'blob:app://appliance/5f1c', 'https://evil.com/payload.exe', 'data:application/octet-stream,x']) {
+      expect(c.session.fireDownload(url), url).toEqual({ prevented: true, cancelled: true });
+    }
+    expect(logs.some((l) => l.includes('refused a download of https://evil.com/payload.exe'))).toBe(true);
+  });
+
+  it('web contents sharing one session add one download listener, not one each', () => {
+    const shared = new RecordingSession();
+    for (let i = 0; i < 3; i++) refuseDownloads(shared);
+    expect(shared.downloadListeners).toHaveLength(1);
+    expect(shared.fireDownload('app://appliance/x').prevented).toBe(true);
   });
 });

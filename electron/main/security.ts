@@ -40,17 +40,24 @@ export function decideWindowOpen(url: string, allowlist: readonly string[] = EXT
 /** Every permission (camera, geolocation, notifications, USB, HID, serial, clipboard-read...) is denied. */
 export const permissionDecision = (): false => false;
 
+/** A preventable Electron event; navigation events also carry the target URL. */
+export interface PreventableLike {
+  preventDefault(): void;
+  url?: string;
+}
+
+/** The parts of Electron's DownloadItem this module touches. */
+export interface DownloadItemLike {
+  getURL(): string;
+  cancel(): void;
+}
+
 /** The parts of Electron's Session this module touches. */
 export interface SessionLike {
   setPermissionRequestHandler(handler: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
   setPermissionCheckHandler(handler: (wc: unknown, permission: string) => boolean): void;
   setDevicePermissionHandler(handler: () => boolean): void;
-}
-
-/** A preventable Electron event; navigation events also carry the target URL. */
-export interface PreventableLike {
-  preventDefault(): void;
-  url?: string;
+  on(event: 'will-download', listener: (event: PreventableLike, item: DownloadItemLike) => void): unknown;
 }
 
 /** The parts of Electron's WebContents this module touches. */
@@ -71,7 +78,7 @@ export interface SecurityOptions {
 
 /**
  * Locks down one web contents: navigation and redirects only inside the app origin, no new
- * windows, no <webview>, every permission request and check denied. Called for EVERY web
+ * windows, no <webview>, every permission request and check denied, no downloads. Called for EVERY web
  * contents via app.on('web-contents-created'), so devtools, frames and anything created later
  * get the same rules.
  */
@@ -100,6 +107,24 @@ export function secureWebContents(contents: WebContentsLike, opts: SecurityOptio
     return { action: decision.action };
   });
   denyPermissions(contents.session);
+  refuseDownloads(contents.session, log);
+}
+
+// Sessions already refusing downloads: web contents share a session, one listener each is enough.
+const refusing = new WeakSet<SessionLike>();
+
+/**
+ * The app never downloads: a page (or anything injected into it) that starts one, by a link,
+ * a navigation to a file or a blob, is stopped before a save dialog or a file appears.
+ */
+export function refuseDownloads(session: SessionLike, log: (line: string) => void = () => {}): void {
+  if (refusing.has(session)) return;
+  refusing.add(session);
+  session.on('will-download', (event, item) => {
+    event.preventDefault();
+    item.cancel();
+    log(`security: refused a download of ${redactText(item.getURL())}`);
+  });
 }
 
 /** Denies every permission of a session (request and check; device choosers too). */

@@ -8,6 +8,13 @@ export const state = { singleInstanceLock: true };
 
 class FakeApp extends EventEmitter {
   isPackaged = false;
+  /** Electron's app.commandLine: switches Chromium parsed from the command line. */
+  readonly commandLine = {
+    switches: new Set<string>(),
+    hasSwitch(name: string) {
+      return this.switches.has(name);
+    },
+  };
   enableSandbox() {
     log.push('app.enableSandbox');
   }

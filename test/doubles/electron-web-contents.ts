@@ -1,5 +1,5 @@
 // Stands in for Electron's app, WebContents and Session, which need the Electron binary: records the handlers security.ts installs so a test can fire events at them.
-import type { AppLike, PreventableLike, SessionLike, WebContentsLike } from '../../electron/main/security.js';
+import type { AppLike, DownloadItemLike, PreventableLike, SessionLike, WebContentsLike } from '../../electron/main/security.js';
 
 type AnyListener = (...args: never[]) => unknown;
 
@@ -7,6 +7,7 @@ export class RecordingSession implements SessionLike {
   requestHandler?: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void;
   checkHandler?: (wc: unknown, permission: string) => boolean;
   deviceHandler?: () => boolean;
+  readonly downloadListeners: ((event: PreventableLike, item: DownloadItemLike) => void)[] = [];
 
   setPermissionRequestHandler(handler: NonNullable<RecordingSession['requestHandler']>): void {
     this.requestHandler = handler;
@@ -16,6 +17,19 @@ export class RecordingSession implements SessionLike {
   }
   setDevicePermissionHandler(handler: NonNullable<RecordingSession['deviceHandler']>): void {
     this.deviceHandler = handler;
+  }
+  on(_event: 'will-download', listener: (event: PreventableLike, item: DownloadItemLike) => void): this {
+    this.downloadListeners.push(listener);
+    return this;
+  }
+
+  /** Like a page starting a download (a link with `download`, a file response): says whether it was stopped. */
+  fireDownload(url: string): { prevented: boolean; cancelled: boolean } {
+    const e = new RecordingEvent();
+    let cancelled = false;
+    const item: DownloadItemLike = { getURL: () => url, cancel: () => void (cancelled = true) };
+    for (const l of this.downloadListeners) l(e, item);
+    return { prevented: e.defaultPrevented, cancelled };
   }
 }
 
