@@ -1,0 +1,68 @@
+// Start-up of the `appliance` command against `node -e 0` in the same run (goal: `--version`
+// and `--help` within 0.15 s of it). Medians of 15 runs, taken round-robin so that load on the
+// machine weighs on every command alike. Also measured: a command that loads a capability
+// (`bundle --help` imports the bundle engine, zod, yaml), the sources through tsx (what every
+// call cost before dist/ was used), and the source-stamp check the launcher makes on each call.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { distIsCurrent, sourceListing } from '../../bin/source-stamp.js';
+
+const REPO = join(import.meta.dirname, '..', '..');
+const BIN = join(REPO, 'bin', 'appliance.js');
+const RUNS = 15;
+const GOAL_SECONDS = 0.15;
+
+const CASES: Record<string, { args: string[]; env?: Record<string, string> }> = {
+  nodeE0: { args: ['-e', '0'] },
+  version: { args: [BIN, '--version'] },
+  help: { args: [BIN, '--help'] },
+  bundleHelp: { args: [BIN, 'bundle', '--help'] },
+  versionFromSources: { args: [BIN, '--version'], env: { APPLIANCE_FROM_SOURCE: '1' } },
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timedRun(name: string): number {
+  const c = CASES[name]!;
+  const t = performance.now();
+  const r = spawnSync(process.execPath, c.args, { cwd: REPO, encoding: 'utf8', env: { ...process.env, ...c.env } });
+  const seconds = (performance.now() - t) / 1000;
+  if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
+  return seconds;
+}
+
+export default async function run(): Promise<Record<string, unknown>> {
+  // The launcher runs dist/ only when it matches the sources; say which one was measured.
+  const cli = distIsCurrent(REPO) ? 'dist' : 'sources (dist/ is not current: npm run build:cli)';
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(CASES).map((k) => [k, []]));
+  for (const name of Object.keys(CASES)) timedRun(name); // warm-up: page cache
+  for (let i = 0; i < RUNS; i++) for (const name of Object.keys(CASES)) times[name]!.push(timedRun(name));
+
+  const medianSeconds = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, +median(v).toFixed(3)]));
+  const base = medianSeconds.nodeE0!;
+  const deltaVsNodeSeconds = Object.fromEntries(
+    Object.entries(medianSeconds)
+      .filter(([k]) => k !== 'nodeE0')
+      .map(([k, v]) => [k, +(v - base).toFixed(3)]),
+  );
+
+  const checks: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    sourceListing(REPO);
+    checks.push(performance.now() - t);
+  }
+
+  return {
+    cli,
+    runs: RUNS,
+    medianSeconds,
+    deltaVsNodeSeconds,
+    goalDeltaSeconds: GOAL_SECONDS,
+    meetsGoal: deltaVsNodeSeconds.version! <= GOAL_SECONDS && deltaVsNodeSeconds.help! <= GOAL_SECONDS,
+    stampCheckMedianMs: +median(checks).toFixed(2),
+  };
+}
