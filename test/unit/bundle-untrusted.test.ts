@@ -132,6 +132,22 @@ describe('hostile manifest.json (signed)', () => {
   });
 });
 
+describe('hostile NAME.parts.json', () => {
+  it('nested deep or naming a huge part: INTEGRITY with a short message (engine and CLI exit 1)', async () => {
+    const built = await buildFixture(f, `split-${++n}/x.tar`, { maxPartSize: 32 * 1024 });
+    const partsJson = built.out;
+    const good = JSON.parse(await readFile(partsJson, 'utf8')) as { parts: { file: string }[] };
+    await writeFile(partsJson, `{"schemaVersion":1,"parts":${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}}`);
+    await expect(verifyBundle(partsJson, f.trust)).rejects.toMatchObject({ code: 'INTEGRITY', message: expect.stringMatching(/x\.parts\.json nests arrays or objects more than \d+ deep/) });
+    good.parts[0]!.file = `../${'E'.repeat(HUGE / 16)}`;
+    await writeFile(partsJson, JSON.stringify(good));
+    const cli = appliance(['bundle', 'verify', partsJson, '--trust', f.key.publicKeyFile, '--cache-dir', f.cacheDir]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/x\.parts\.json: parts\.0\.file: .*255/);
+    expect(cli.stdout.length + cli.stderr.length).toBeLessThan(BOUND);
+  }, 60_000);
+});
+
 describe('inspect reports what verify refuses (signed manifests)', () => {
   it('an artifact path escaping the bundle: verify and inspect both refuse it, CLI inspect exits 1', async () => {
     const dir = join(f.root, `escape-${++n}`);

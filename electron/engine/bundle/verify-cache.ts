@@ -5,7 +5,7 @@ import type { OpenedBundle } from './source-layout.js';
 import type { SignatureResult } from './signature.js';
 
 /** Bump when verification logic changes, so results of an older appliance are not reused. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 /** What a passed verification leaves behind; the only thing that lets install use a bundle. */
 export interface VerifiedRecord {
