@@ -69,7 +69,9 @@ async function startWith(dir: string, driver: string, opts: { insecureRegistries
     const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dir}/`));
     for (const m of mounts.sort().reverse()) await execa('umount', ['-l', m], { reject: false });
   };
-  const ready = await waitUntil(async () => !exited && (await docker(['version', '--format', '{{.Server.Version}}'], { reject: false })).exitCode === 0, 60_000);
+  // A daemon that exits (e.g. a storage driver this filesystem lacks) ends the wait at once.
+  const answered = async () => (await docker(['version', '--format', '{{.Server.Version}}'], { reject: false })).exitCode === 0;
+  const ready = (await waitUntil(async () => exited || (await answered()), 60_000)) && !exited;
   if (!ready) {
     await stop();
     const tail = (await readFile(join(dir, 'dockerd.log'), 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');

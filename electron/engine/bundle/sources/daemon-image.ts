@@ -1,7 +1,7 @@
 import { ApplianceError } from '../../errors.js';
 import type { PlannedArtifact } from '../spec.js';
 import { checkDockerArchive } from './docker-archive.js';
-import { dockerImageId, dockerPull, dockerSave } from './docker.js';
+import { dockerImageInfo, dockerPull, dockerSave } from './docker.js';
 import type { Digest } from './hashed-write.js';
 import { parsePullSource } from './image-ref.js';
 
@@ -22,11 +22,12 @@ export interface ImageRecord {
 export async function saveDaemonImage(a: PlannedArtifact, dest: string, label: string, opts: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<Digest & { image: ImageRecord }> {
   let image = a.sourceValue;
   let repoDigest: string | undefined;
+  let resolved: string | undefined;
   if (a.sourceKind === 'pull') {
     const src = parsePullSource(a.sourceValue);
     if ('problem' in src) throw new ApplianceError('VALIDATION', `${label}: ${src.problem}`);
     image = src.image;
-    const resolved = await dockerPull(src.image, a.source.platform ?? a.platform, opts.signal);
+    resolved = (await dockerPull(src.image, a.source.platform ?? a.platform, opts.signal)) ?? undefined;
     if (!resolved) throw new ApplianceError('FAILED', `${label}: docker pull ${src.image} printed no manifest digest, so the image it fetched cannot be identified.`);
     if (src.pin && resolved !== src.pin) {
       throw new ApplianceError(
@@ -39,7 +40,12 @@ export async function saveDaemonImage(a: PlannedArtifact, dest: string, label: s
   } else if (a.sourceValue.includes('@')) {
     throw new ApplianceError('VALIDATION', `${label}: docker source ${a.sourceValue} names a digest; a docker: source is a local name:tag (pin registry digests with pull: name:tag@sha256:...).`);
   }
-  const imageId = await dockerImageId(image, opts.signal);
+  const local = await dockerImageInfo(image, opts.signal);
+  const imageId = local.id;
+  // The tag in the daemon must still be the manifest the pull resolved (no other pull in between).
+  if (resolved && !local.repoDigests.some((d) => d.endsWith(`@${resolved}`))) {
+    throw new ApplianceError('INTEGRITY', `${label}: after pulling ${repoDigest}, the daemon's ${image} is image ${imageId}, which has no such repo digest (pulled again meanwhile?).`, { image, expected: repoDigest, actual: local.repoDigests });
+  }
   const saved = await dockerSave(image, dest, opts);
   const archived = await checkDockerArchive(dest, saved.size, a.ref, label);
   if (archived.imageId !== imageId) {

@@ -26,11 +26,19 @@ export async function dockerPull(image: string, platform: string | undefined, si
   return /^Digest: (sha256:[0-9a-f]{64})\s*$/m.exec(out)?.[1] ?? null;
 }
 
-/** The local image id (`sha256:` + the config digest) that IMAGE names in the daemon. */
-export async function dockerImageId(image: string, signal?: AbortSignal): Promise<string> {
-  const id = (await runDocker(['image', 'inspect', '--format', '{{.Id}}', image], signal)).trim();
-  if (!DIGEST_RE.test(id)) throw new ApplianceError('FAILED', `docker image inspect ${image} gave no image id (got "${id.slice(0, 80)}").`);
-  return id;
+/** The local image id (`sha256:` + the config digest) that IMAGE names in the daemon, and its repo digests. */
+export async function dockerImageInfo(image: string, signal?: AbortSignal): Promise<{ id: string; repoDigests: string[] }> {
+  const out = (await runDocker(['image', 'inspect', '--format', '{{.Id}} {{json .RepoDigests}}', image], signal)).trim();
+  const sp = out.indexOf(' ');
+  const id = out.slice(0, sp);
+  let repoDigests: unknown;
+  try {
+    repoDigests = JSON.parse(out.slice(sp + 1));
+  } catch {
+    repoDigests = null;
+  }
+  if (!DIGEST_RE.test(id)) throw new ApplianceError('FAILED', `docker image inspect ${image} gave no image id (got "${out.slice(0, 80)}").`);
+  return { id, repoDigests: Array.isArray(repoDigests) ? repoDigests.filter((d): d is string => typeof d === 'string') : [] };
 }
 
 /** `docker save REF` streamed into `dest` while hashing. */
