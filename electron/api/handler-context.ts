@@ -2,7 +2,7 @@ import type { OnEvent } from '../engine/events/index.js';
 
 /** Where the running app keeps its things; set by the host at start. */
 export interface AppPaths {
-  /** installer-assets/ and shipped bundles (extraResources in a packaged app, the repo in dev). */
+  /** installer-assets/ and bundles/trusted-keys/ (inside app.asar in a packaged app, the repo in dev). */
   resourcesDir: string;
   /** Per-user state: trusted keys, verify cache, recent sites. */
   dataDir: string;

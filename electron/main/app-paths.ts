@@ -5,7 +5,8 @@ import type { AppPaths } from '../api/handler-context.js';
 
 /**
  * Where things live. In development (and for the CLI and console hosts) the repository root
- * holds installer-assets/ and bundles/; a packaged Electron app passes process.resourcesPath.
+ * holds installer-assets/ and bundles/trusted-keys/; a packaged Electron app passes its
+ * app.asar (app.getAppPath()), which holds them in the same layout (see packagedAppPaths).
  * Works from electron/main/*.ts and from dist/electron/main/*.js alike.
  */
 export function repoRoot(): string {
@@ -25,4 +26,14 @@ export function defaultAppPaths(resourcesDir = process.env.APPLIANCE_RESOURCES_D
 /** The built renderer (vite build output). */
 export function rendererDir(root = repoRoot()): string {
   return join(root, 'dist', 'renderer');
+}
+
+/**
+ * A packaged app's paths: resources from inside app.asar (`appPath`, app.getAppPath()), where
+ * the asar integrity check covers the bundle trust anchors and the installer assets; Electron's
+ * fs reads them there like files. Never from APPLIANCE_RESOURCES_DIR: nothing outside the
+ * signed app may choose which keys a bundle is trusted with.
+ */
+export function packagedAppPaths(appPath: string): AppPaths {
+  return defaultAppPaths(appPath);
 }

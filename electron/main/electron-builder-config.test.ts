@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 const root = join(import.meta.dirname, '..', '..');
 const text = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
 const config = parse(text, { uniqueKeys: true }) as Record<string, unknown> & {
-  extraResources: { from: string; to: string }[];
+  extraResources?: { from: string; to: string }[];
   files: string[];
   electronFuses: Record<string, boolean>;
   linux: { target: string[] };
@@ -39,13 +39,34 @@ describe('electron-builder.yml', () => {
     expect(config.files).toEqual(expect.arrayContaining(['dist/electron/**/*', 'dist/preload/**/*', 'dist/renderer/**/*']));
   });
 
+  it('ships the bundle trust anchors and the installer assets inside app.asar (covered by its integrity check), never next to it', () => {
+    // electron-builder's own glob matcher and options, so a pattern that would miss in a real
+    // build misses here too.
+    const require = createRequire(join(root, 'node_modules', 'app-builder-lib', 'package.json'));
+    const { minimatch } = require('minimatch') as { minimatch: (path: string, pattern: string, o: { dot: boolean }) => boolean };
+    const included = (rel: string) =>
+      config.files.filter((p) => !p.startsWith('!')).some((p) => minimatch(rel, p, { dot: true })) &&
+      !config.files.filter((p) => p.startsWith('!')).some((p) => minimatch(rel, p.slice(1), { dot: true }));
+    for (const dir of ['bundles/trusted-keys', 'installer-assets']) {
+      const p = join(root, dir);
+      expect(existsSync(p) && statSync(p).isDirectory(), `${dir} is missing: the packaged app would ship without it`).toBe(true);
+      const files = readdirSync(p, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      expect(files.length, dir).toBeGreaterThan(0);
+      // Same layout as the repository, so AppPaths.resourcesDir = app.asar works unchanged.
+      for (const f of files) expect(included(relative(root, join(f.parentPath, f.name)).split(sep).join('/')), `${f.name} in app.asar`).toBe(true);
+      expect((config.extraResources ?? []).map((r) => r.from.replace(/\/+$/, '')), `${dir} must not ship outside app.asar`).not.toContain(dir);
+      for (const r of config.extraResources ?? []) expect(`${r.to}/`.startsWith(`${dir}/`) || `${dir}/`.startsWith(`${r.to}/`), r.to).toBe(false);
+    }
+    expect(included('bundles/trusted-keys/vendor-dev.pub.pem')).toBe(true);
+    expect(included('installer-assets/probes/hardware-probe.sh')).toBe(true);
+    // The check itself is real: something outside the patterns is not in app.asar.
+    expect(included('bundles/demo.bundle.yaml')).toBe(false);
+  });
+
   it('every extraResources source exists (electron-builder would only warn and ship without it)', () => {
-    const froms = config.extraResources.map((r) => r.from);
-    expect(froms).toEqual(expect.arrayContaining(['installer-assets', 'bundles/trusted-keys']));
-    for (const r of config.extraResources) {
+    for (const r of config.extraResources ?? []) {
       const p = join(root, r.from);
       expect(existsSync(p) && statSync(p).isDirectory(), `${r.from} is missing: the packaged app would ship without it`).toBe(true);
-      expect(r.to, r.from).toBe(r.from); // same layout as the repo, so AppPaths.resourcesDir works unchanged
     }
   });
 

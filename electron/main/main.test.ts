@@ -144,6 +144,8 @@ describe('main.ts (with the electron module stood in for)', () => {
       await startMain();
       expect(fake.log).not.toContain('app.exit 1');
       expect(fake.FakeBrowserWindow.windows).toHaveLength(1);
+      // Its resources (trust anchors, installer assets) come from inside app.asar.
+      expect(fake.log).toContain('app.getAppPath');
     } finally {
       process.argv = argv;
       fake.app.isPackaged = false;

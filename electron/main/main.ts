@@ -5,7 +5,7 @@ import { createDispatcher } from '../api/dispatch.js';
 import { redactText } from '../engine/redact.js';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME } from './app-origin.js';
 import { serveAppRequest } from './app-protocol.js';
-import { defaultAppPaths, rendererDir, repoRoot } from './app-paths.js';
+import { defaultAppPaths, packagedAppPaths, rendererDir, repoRoot } from './app-paths.js';
 import { registerIpc } from './ipc.js';
 import { appMenuTemplate } from './menu.js';
 import { debugSwitchRefusal, forbiddenDebugSwitches } from './debug-switches.js';
@@ -95,7 +95,7 @@ async function ready(): Promise<void> {
   refuseDownloads(session.defaultSession, log);
   Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate(process.platform, { development: !app.isPackaged })));
 
-  const paths = defaultAppPaths(app.isPackaged ? process.resourcesPath : undefined);
+  const paths = app.isPackaged ? packagedAppPaths(app.getAppPath()) : defaultAppPaths();
   const dispatcher = createDispatcher({ host: 'electron', paths, log });
   registerIpc({ ipcMain, dispatcher, appOrigin: APP_ORIGIN, log });
 

@@ -15,6 +15,12 @@ class FakeApp extends EventEmitter {
       return this.switches.has(name);
     },
   };
+  /** Where a packaged app's app.asar would be. */
+  appPath = '/nonexistent/resources/app.asar';
+  getAppPath() {
+    log.push('app.getAppPath');
+    return this.appPath;
+  }
   enableSandbox() {
     log.push('app.enableSandbox');
   }
