@@ -4,6 +4,7 @@
 // (`bundle --help` imports the bundle engine, zod, yaml), the sources through tsx (what every
 // call cost before dist/ was used), and the source-stamp check the launcher makes on each call.
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { distIsCurrent, sourceListing } from '../../bin/source-stamp.js';
 
@@ -37,6 +38,7 @@ function timedRun(name: string): number {
 export default async function run(): Promise<Record<string, unknown>> {
   // The launcher runs dist/ only when it matches the sources; say which one was measured.
   const cli = distIsCurrent(REPO) ? 'dist' : 'sources (dist/ is not current: npm run build:cli)';
+  const loadBefore = loadavg()[0]!;
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(CASES).map((k) => [k, []]));
   for (const name of Object.keys(CASES)) timedRun(name); // warm-up: page cache
   for (let i = 0; i < RUNS; i++) for (const name of Object.keys(CASES)) times[name]!.push(timedRun(name));
@@ -64,5 +66,7 @@ export default async function run(): Promise<Record<string, unknown>> {
     goalDeltaSeconds: GOAL_SECONDS,
     meetsGoal: deltaVsNodeSeconds.version! <= GOAL_SECONDS && deltaVsNodeSeconds.help! <= GOAL_SECONDS,
     stampCheckMedianMs: +median(checks).toFixed(2),
+    // Start-up is short: on a busy machine every figure (node -e 0 too) grows several-fold.
+    loadAverage1m: [+loadBefore.toFixed(2), +loadavg()[0]!.toFixed(2)],
   };
 }
