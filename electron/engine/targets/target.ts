@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { OnEvent } from '../events/index.js';
+import type { SharedRead } from './file-source.js';
 
 /**
  * A command for a target: an argv array (quoted for the remote POSIX shell by shellQuote, never
@@ -52,6 +53,8 @@ export interface UploadOptions {
    * or 'while-writing' (tee into sha256sum: no second pass; faster on targets with idle cores).
    */
   remoteHash?: 'after' | 'while-writing';
+  /** Fan-out (uploadToHosts): uploads of the same file to several targets read it once. */
+  sharedRead?: SharedRead;
 }
 
 export interface UploadResult {

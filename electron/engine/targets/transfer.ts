@@ -1,15 +1,15 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, posix } from 'node:path';
-import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ApplianceError, isApplianceError, throwIfAborted } from '../errors.js';
 import { createProgressMeter, ignoreEvents } from '../events/index.js';
+import { FileSource, hashFile } from './file-source.js';
 import type { Target, UploadOptions, UploadResult } from './target.js';
 
-/** Read size for uploads: big chunks keep the SSH channel busy (see LAB-NOTES throughput table). */
-export const UPLOAD_CHUNK = 1 << 20;
+export { UPLOAD_CHUNK } from './file-source.js';
+
 const MiB = 1024 * 1024;
 
 /** `sha256:<hex>` or `<hex>` → lowercase hex, or undefined. */
@@ -48,130 +48,138 @@ echo "$fs $ps \${avail:--1}"
  * - Connection lost: UNREACHABLE "... after N MiB; run again to resume"; the part file stays.
  */
 export async function uploadVia(target: Target, localPath: string, remotePath: string, opts: UploadOptions = {}): Promise<UploadResult> {
-  const started = performance.now();
-  const sudo = !!opts.sudo;
-  const expected = normalizeDigest(opts.sha256);
-  let size: number;
+  let sourceMade = false;
   try {
-    const st = await stat(localPath);
-    if (!st.isFile()) throw new Error('not a file');
-    size = st.size;
-  } catch {
-    throw new ApplianceError('NOT_FOUND', `Cannot upload ${localPath}: no such file.`, { file: localPath });
+    return await upload();
+  } finally {
+    // An upload that never got to stream (already there, no space, error) tells a shared read not to wait for it.
+    if (!sourceMade) opts.sharedRead?.withdraw();
   }
-  if (!posix.isAbsolute(remotePath)) throw new ApplianceError('INTERNAL', `upload: remote path must be absolute, got ${remotePath}`);
-  const part = partPath(remotePath);
-  const file = basename(localPath);
-  const meter = createProgressMeter({ task: opts.task ?? 'upload', label: opts.label ?? `upload ${file} to ${target.name}`, total: size, onEvent: opts.onEvent ?? ignoreEvents });
-  throwIfAborted(opts.signal);
 
-  const inspect = await target.exec({ script: INSPECT, args: [remotePath, part], label: 'upload-inspect' }, { sudo, signal: opts.signal });
-  const [finalSize, partSize, availKiB] = inspect.stdout.trim().split(/\s+/).map(Number) as [number, number, number];
-
-  if (expected && finalSize === size) {
-    const have = await remoteSha256(target, remotePath, sudo, opts.signal);
-    if (have === expected) {
-      meter.set(size);
-      meter.finish();
-      opts.onProgress?.(size, size);
-      return { remotePath, size, sha256: expected, resumedFrom: size, sentBytes: 0, alreadyPresent: true, durationMs: performance.now() - started, transferMs: 0 };
+  async function upload(): Promise<UploadResult> {
+    const started = performance.now();
+    const sudo = !!opts.sudo;
+    const expected = normalizeDigest(opts.sha256);
+    let size: number;
+    try {
+      const st = await stat(localPath);
+      if (!st.isFile()) throw new Error('not a file');
+      size = st.size;
+    } catch {
+      throw new ApplianceError('NOT_FOUND', `Cannot upload ${localPath}: no such file.`, { file: localPath });
     }
-  }
+    if (!posix.isAbsolute(remotePath)) throw new ApplianceError('INTERNAL', `upload: remote path must be absolute, got ${remotePath}`);
+    const part = partPath(remotePath);
+    const file = basename(localPath);
+    const meter = createProgressMeter({ task: opts.task ?? 'upload', label: opts.label ?? `upload ${file} to ${target.name}`, total: size, onEvent: opts.onEvent ?? ignoreEvents });
+    throwIfAborted(opts.signal);
 
-  const resumeAllowed = opts.resume !== false;
-  const offset = resumeAllowed && partSize >= 0 && partSize <= size ? partSize : 0;
-  if (availKiB >= 0 && (size - offset) > availKiB * 1024) {
-    throw new ApplianceError('RESOURCE', `${target.name}: not enough space for ${file} in ${posix.dirname(remotePath)}: needs ${fmtMiB(size - offset)}, ${fmtMiB(availKiB * 1024)} free. Free space and run again.`, {
-      host: target.name,
-      path: remotePath,
-      freeBytes: availKiB * 1024,
-      neededBytes: size - offset,
-    });
-  }
+    const inspect = await target.exec({ script: INSPECT, args: [remotePath, part], label: 'upload-inspect' }, { sudo, signal: opts.signal });
+    const [finalSize, partSize, availKiB] = inspect.stdout.trim().split(/\s+/).map(Number) as [number, number, number];
 
-  let hash: Hash | undefined;
-  if (!expected) {
-    hash = createHash('sha256');
-    if (offset > 0) for await (const chunk of createReadStream(localPath, { end: offset - 1, highWaterMark: UPLOAD_CHUNK })) hash.update(chunk as Buffer);
-  }
-
-  meter.set(offset);
-  opts.onProgress?.(offset, size);
-  let sent = 0;
-  const source = createReadStream(localPath, { start: offset, highWaterMark: UPLOAD_CHUNK });
-  async function* counted() {
-    for await (const chunk of source) {
-      hash?.update(chunk as Buffer);
-      sent += (chunk as Buffer).length;
-      meter.add((chunk as Buffer).length);
-      opts.onProgress?.(offset + sent, size);
-      yield chunk as Buffer;
+    if (expected && finalSize === size) {
+      const have = await remoteSha256(target, remotePath, sudo, opts.signal);
+      if (have === expected) {
+        meter.set(size);
+        meter.finish();
+        opts.onProgress?.(size, size);
+        return { remotePath, size, sha256: expected, resumedFrom: size, sentBytes: 0, alreadyPresent: true, durationMs: performance.now() - started, transferMs: 0 };
+      }
     }
-  }
-  // `>` truncates a stale or unwanted part file; `>>` continues it. With remoteHash
-  // 'while-writing' a fresh upload is hashed on the target as it is written (`tee` into
-  // `sha256sum`): no second pass over the file, which pays off when the target has cores to
-  // spare; tee's own failure goes to stderr because the pipeline's status is sha256sum's.
-  const streamHash = offset === 0 && opts.remoteHash === 'while-writing';
-  const write = streamHash ? `{ tee "$1" || echo "tee exit $?" >&2; } | ${HASH_STDIN}` : offset > 0 ? 'cat >> "$1"' : 'cat > "$1"';
-  let res;
-  const streamStarted = performance.now();
-  const input = Readable.from(counted());
-  try {
-    res = await target.exec(['sh', '-c', write, 'sh', part], { sudo, signal: opts.signal, stdin: input, allowFailure: true });
-  } catch (e) {
-    if (isApplianceError(e) && e.code === 'UNREACHABLE') {
-      throw new ApplianceError('UNREACHABLE', `connection to ${target.name} lost during upload of ${file} after ${fmtMiB(offset + sent)}; run again to resume`, {
+
+    const resumeAllowed = opts.resume !== false;
+    const offset = resumeAllowed && partSize >= 0 && partSize <= size ? partSize : 0;
+    if (availKiB >= 0 && (size - offset) > availKiB * 1024) {
+      throw new ApplianceError('RESOURCE', `${target.name}: not enough space for ${file} in ${posix.dirname(remotePath)}: needs ${fmtMiB(size - offset)}, ${fmtMiB(availKiB * 1024)} free. Free space and run again.`, {
         host: target.name,
         path: remotePath,
-        bytesSent: offset + sent,
-        cause: e.message,
+        freeBytes: availKiB * 1024,
+        neededBytes: size - offset,
       });
     }
-    throw e;
-  } finally {
-    // The command may have stopped reading early (disk full, lost connection): close the file.
-    input.destroy();
-    source.destroy();
-  }
-  const transferMs = performance.now() - streamStarted;
-  if (res.exitCode !== 0 || /^tee exit \d+$/m.test(res.stderr)) {
-    if (/No space left on device|Disk quota exceeded/i.test(res.stderr)) {
-      const free = await freeBytes(target, posix.dirname(remotePath), sudo).catch(() => undefined);
-      await target.exec(['rm', '-f', '--', part], { sudo, allowFailure: true });
-      throw new ApplianceError(
-        'RESOURCE',
-        `${target.name}: disk full while writing ${remotePath} (after ${fmtMiB(offset + sent)} of ${fmtMiB(size)}; ${free === undefined ? 'free space unknown' : `${fmtMiB(free)} free`} in ${posix.dirname(remotePath)}). The partial file was removed; free space and run again.`,
-        { host: target.name, path: remotePath, freeBytes: free, neededBytes: size },
-      );
-    }
-    const why = res.stderr.trim().split('\n').filter((l) => !/^tee exit/.test(l)).slice(-1)[0] ?? '';
-    throw new ApplianceError('FAILED', `upload of ${file} to ${target.name}:${remotePath} failed (exit ${res.exitCode}): ${why}`, { host: target.name, path: remotePath });
-  }
 
-  const want = expected ?? hash!.digest('hex');
-  let have: string;
-  if (streamHash) {
-    // The stream hash proves what tee received; the size proves tee wrote all of it.
-    have = res.stdout.trim().split(/\s+/)[0] ?? '';
-    const written = Number((await target.exec(['stat', '-c', '%s', '--', part], { sudo })).stdout.trim());
-    if (written !== size) have = `${have} (but ${written} of ${size} bytes written)`;
-  } else {
-    have = await remoteSha256(target, part, sudo, opts.signal);
-  }
-  if (have !== want) {
-    await target.exec(['rm', '-f', '--', part], { sudo, allowFailure: true });
-    throw new ApplianceError('INTEGRITY', `${file} arrived on ${target.name} damaged: sha256 ${have} but expected ${want}. The partial file was removed; run again.`, {
-      host: target.name,
-      path: remotePath,
-      expected: want,
-      actual: have,
+    let hash: Hash | undefined;
+    if (!expected) {
+      hash = offset > 0 ? await hashFile(localPath, offset) : createHash('sha256');
+    }
+
+    meter.set(offset);
+    opts.onProgress?.(offset, size);
+    let sent = 0;
+    const input = new FileSource(localPath, {
+      start: offset,
+      ...(opts.sharedRead ? { shared: opts.sharedRead } : {}),
+      onChunk: (chunk) => {
+        hash?.update(chunk);
+        sent += chunk.length;
+        meter.add(chunk.length);
+        opts.onProgress?.(offset + sent, size);
+      },
     });
+    sourceMade = true;
+    // `>` truncates a stale or unwanted part file; `>>` continues it. With remoteHash
+    // 'while-writing' a fresh upload is hashed on the target as it is written (`tee` into
+    // `sha256sum`): no second pass over the file, which pays off when the target has cores to
+    // spare; tee's own failure goes to stderr because the pipeline's status is sha256sum's.
+    const streamHash = offset === 0 && opts.remoteHash === 'while-writing';
+    const write = streamHash ? `{ tee "$1" || echo "tee exit $?" >&2; } | ${HASH_STDIN}` : offset > 0 ? 'cat >> "$1"' : 'cat > "$1"';
+    let res;
+    const streamStarted = performance.now();
+    try {
+      res = await target.exec(['sh', '-c', write, 'sh', part], { sudo, signal: opts.signal, stdin: input, allowFailure: true });
+    } catch (e) {
+      if (isApplianceError(e) && e.code === 'UNREACHABLE') {
+        throw new ApplianceError('UNREACHABLE', `connection to ${target.name} lost during upload of ${file} after ${fmtMiB(offset + sent)}; run again to resume`, {
+          host: target.name,
+          path: remotePath,
+          bytesSent: offset + sent,
+          cause: e.message,
+        });
+      }
+      throw e;
+    } finally {
+      // The command may have stopped reading early (disk full, lost connection): close the file.
+      input.destroy();
+    }
+    const transferMs = performance.now() - streamStarted;
+    if (res.exitCode !== 0 || /^tee exit \d+$/m.test(res.stderr)) {
+      if (/No space left on device|Disk quota exceeded/i.test(res.stderr)) {
+        const free = await freeBytes(target, posix.dirname(remotePath), sudo).catch(() => undefined);
+        await target.exec(['rm', '-f', '--', part], { sudo, allowFailure: true });
+        throw new ApplianceError(
+          'RESOURCE',
+          `${target.name}: disk full while writing ${remotePath} (after ${fmtMiB(offset + sent)} of ${fmtMiB(size)}; ${free === undefined ? 'free space unknown' : `${fmtMiB(free)} free`} in ${posix.dirname(remotePath)}). The partial file was removed; free space and run again.`,
+          { host: target.name, path: remotePath, freeBytes: free, neededBytes: size },
+        );
+      }
+      const why = res.stderr.trim().split('\n').filter((l) => !/^tee exit/.test(l)).slice(-1)[0] ?? '';
+      throw new ApplianceError('FAILED', `upload of ${file} to ${target.name}:${remotePath} failed (exit ${res.exitCode}): ${why}`, { host: target.name, path: remotePath });
+    }
+
+    const want = expected ?? hash!.digest('hex');
+    let have: string;
+    if (streamHash) {
+      // The stream hash proves what tee received; the size proves tee wrote all of it.
+      have = res.stdout.trim().split(/\s+/)[0] ?? '';
+      const written = Number((await target.exec(['stat', '-c', '%s', '--', part], { sudo })).stdout.trim());
+      if (written !== size) have = `${have} (but ${written} of ${size} bytes written)`;
+    } else {
+      have = await remoteSha256(target, part, sudo, opts.signal);
+    }
+    if (have !== want) {
+      await target.exec(['rm', '-f', '--', part], { sudo, allowFailure: true });
+      throw new ApplianceError('INTEGRITY', `${file} arrived on ${target.name} damaged: sha256 ${have} but expected ${want}. The partial file was removed; run again.`, {
+        host: target.name,
+        path: remotePath,
+        expected: want,
+        actual: have,
+      });
+    }
+    await target.exec(['mv', '-f', '--', part, remotePath], { sudo });
+    if (opts.mode) await target.exec(['chmod', opts.mode, '--', remotePath], { sudo });
+    meter.finish();
+    return { remotePath, size, sha256: want, resumedFrom: offset, sentBytes: sent, alreadyPresent: false, durationMs: performance.now() - started, transferMs };
   }
-  await target.exec(['mv', '-f', '--', part, remotePath], { sudo });
-  if (opts.mode) await target.exec(['chmod', opts.mode, '--', remotePath], { sudo });
-  meter.finish();
-  return { remotePath, size, sha256: want, resumedFrom: offset, sentBytes: sent, alreadyPresent: false, durationMs: performance.now() - started, transferMs };
 }
 
 // `openssl dgst` hashes about 3x faster than coreutils' sha256sum (LAB-NOTES: 1280 vs 447 MB/s);
