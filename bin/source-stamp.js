@@ -2,7 +2,7 @@
 // listing of the sources it compiled (path, size, mtime of every file tsc and the asset copy
 // read); the command compares it with a fresh listing, one readdir per folder and one stat per
 // file, with no hashing, so a stale build is never run and the check stays cheap.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the build keeps the listing, relative to the repository root. */
@@ -29,8 +29,9 @@ export function sourceListing(root) {
   return lines.join('\n') + '\n';
 }
 
-/** True when dist/ holds a complete build of the current sources. */
+/** True when dist/ holds a complete build of the current sources, or when there are no sources to run instead. */
 export function distIsCurrent(root) {
+  if (!existsSync(join(root, 'electron'))) return existsSync(join(root, STAMP));
   let stamp;
   try {
     stamp = readFileSync(join(root, STAMP), 'utf8');

@@ -160,4 +160,10 @@ describe('bin/appliance.js chooses dist/ only when it is current', () => {
     writeFileSync(join(root, 'electron', 'preload', 'preload.ts'), 'export {};\n');
     expect(which()).toBe('dist');
   });
+
+  it('an install without the sources runs the build it has', () => {
+    stamp();
+    rmSync(join(root, 'electron'), { recursive: true });
+    expect(which()).toBe('dist');
+  });
 });
