@@ -88,6 +88,32 @@ describe('dispatcher (the one handler wrapper of both hosts)', () => {
     expect(again).toEqual({ ok: true, value: { cancelled: false } });
   });
 
+  it('a call reusing a running task id gets CONFLICT and leaves the task with the owner that started it', async () => {
+    const signals: AbortSignal[] = [];
+    const d = createDispatcher({
+      host: 'console',
+      paths,
+      handlers: {
+        ...handlers,
+        'hardware.local': async (_: unknown, ctx: { signal: AbortSignal }) =>
+          new Promise((_resolve, reject) => {
+            signals.push(ctx.signal);
+            ctx.signal.addEventListener('abort', () => reject(new ApplianceError('CANCELLED', 'Cancelled by the user.')));
+          }),
+      } as never,
+    });
+    const original = d.dispatch('hardware.local', { task: 'X', input: {} }, noEvents, 'window:1');
+    for (const owner of ['window:1', 'window:2', undefined]) {
+      expect(await d.dispatch('hardware.local', { task: 'X', input: {} }, noEvents, owner)).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    }
+    expect(d.cancelOwner('window:2')).toBe(0);
+    expect(signals.map((s) => s.aborted)).toEqual([false]);
+    expect(d.cancelOwner('window:1')).toBe(1);
+    expect(signals[0]!.aborted).toBe(true);
+    expect(await original).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(d.cancelOwner('window:1')).toBe(0);
+  });
+
   it('redacts error details and every event on the way out, whoever emitted them', async () => {
     registerSecret('Redis-Pa55-word');
     const events: ApplianceEvent[] = [];

@@ -11,8 +11,15 @@ type AnyHandler = (input: unknown, ctx: HandlerContext) => Promise<unknown>;
 
 export interface Dispatcher {
   /** Runs one call; never throws: every failure is a typed error result. */
-  dispatch(method: string, envelope: unknown, onEvent: OnEvent): Promise<CallResult>;
+  /**
+   * `owner` names who started the call (a window, a console socket): cancelOwner stops what it
+   * started. A call reusing a running task id gets CONFLICT and leaves that task, and its
+   * owner, as they were.
+   */
+  dispatch(method: string, envelope: unknown, onEvent: OnEvent, owner?: string): Promise<CallResult>;
   cancel(task: string): boolean;
+  /** Cancels every running task `owner` started (its window closed); answers how many. */
+  cancelOwner(owner: string): number;
   /** The methods this dispatcher serves (exactly the contract's). */
   readonly methods: readonly Method[];
 }
@@ -30,16 +37,25 @@ export function createDispatcher(opts: {
   log?: (line: string) => void;
 }): Dispatcher {
   const handlers = (opts.handlers ?? defaultHandlers) as Record<string, AnyHandler>;
-  const running = new Map<string, AbortController>();
+  const running = new Map<string, { controller: AbortController; owner: string | undefined }>();
   let callSeq = 0;
   const cancel = (task: string) => {
-    const c = running.get(task);
-    if (!c) return false;
-    c.abort();
+    const r = running.get(task);
+    if (!r) return false;
+    r.controller.abort();
     return true;
   };
+  const cancelOwner = (owner: string) => {
+    let n = 0;
+    for (const r of running.values()) {
+      if (r.owner !== owner || r.controller.signal.aborted) continue;
+      r.controller.abort();
+      n++;
+    }
+    return n;
+  };
 
-  async function dispatch(method: string, envelope: unknown, onEvent: OnEvent): Promise<CallResult> {
+  async function dispatch(method: string, envelope: unknown, onEvent: OnEvent, owner?: string): Promise<CallResult> {
     if (!isMethod(method)) return fail({ code: 'UNKNOWN_METHOD', message: `"${method}" is not a call of this appliance.` });
     const env = CallEnvelope.safeParse(envelope);
     if (!env.success) return fail(validationError(`Malformed call to ${method}.`, env.error));
@@ -50,7 +66,7 @@ export function createDispatcher(opts: {
     const { task } = env.data;
     if (running.has(task)) return fail({ code: 'CONFLICT', message: `Task id ${task} is already running.` });
     const controller = new AbortController();
-    running.set(task, controller);
+    running.set(task, { controller, owner });
     const started = Date.now();
     try {
       const handler = handlers[method];
@@ -72,7 +88,7 @@ export function createDispatcher(opts: {
     }
   }
 
-  return { dispatch, cancel, methods: Object.keys(calls) as Method[] };
+  return { dispatch, cancel, cancelOwner, methods: Object.keys(calls) as Method[] };
 }
 
 /**

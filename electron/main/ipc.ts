@@ -46,38 +46,21 @@ export interface IpcRegistration {
 export function registerIpc(opts: { ipcMain: IpcMainLike; dispatcher: Dispatcher; appOrigin?: string; log?: (line: string) => void }): IpcRegistration {
   const appOrigin = originOf(opts.appOrigin ?? APP_ORIGIN);
   const log = opts.log ?? (() => {});
-  const tasksBySender = new Map<number, Set<string>>();
+  // The dispatcher keeps who started each running task (owner = the web contents), so a call
+  // that reuses a running task id (CONFLICT) cannot take that task over or untrack it.
+  const ownerOf = (senderId: number) => `window:${senderId}`;
+  const watched = new Set<number>();
 
-  const cancelSender = (senderId: number): number => {
-    const tasks = tasksBySender.get(senderId);
-    tasksBySender.delete(senderId);
-    let n = 0;
-    for (const t of tasks ?? []) if (opts.dispatcher.cancel(t)) n++;
-    return n;
-  };
+  const cancelSender = (senderId: number): number => opts.dispatcher.cancelOwner(ownerOf(senderId));
 
-  // Which window started each running task. A call reusing a running task id gets CONFLICT
-  // from the dispatcher; it must neither take the task over nor, when it ends, drop it from
-  // its real owner's set (then closing that window would no longer cancel it).
-  const ownerOf = new Map<string, number>();
-
-  const track = (sender: IpcSenderLike, task: string) => {
-    if (ownerOf.has(task)) return () => {};
-    ownerOf.set(task, sender.id);
-    let tasks = tasksBySender.get(sender.id);
-    if (!tasks) {
-      tasks = new Set();
-      tasksBySender.set(sender.id, tasks);
-      sender.once('destroyed', () => {
-        const n = cancelSender(sender.id);
-        if (n) log(`ipc: window ${sender.id} closed, cancelled ${n} running task(s)`);
-      });
-    }
-    tasks.add(task);
-    return () => {
-      tasks.delete(task);
-      ownerOf.delete(task);
-    };
+  const watch = (sender: IpcSenderLike) => {
+    if (watched.has(sender.id)) return;
+    sender.once('destroyed', () => {
+      watched.delete(sender.id);
+      const n = cancelSender(sender.id);
+      if (n) log(`ipc: window ${sender.id} closed, cancelled ${n} running task(s)`);
+    });
+    watched.add(sender.id);
   };
 
   const handle = async (method: Method, event: IpcInvokeEventLike, envelope: unknown): Promise<CallResult> => {
@@ -94,13 +77,8 @@ export function registerIpc(opts: { ipcMain: IpcMainLike; dispatcher: Dispatcher
       const onEvent = (e: ApplianceEvent) => {
         if (!sender.isDestroyed()) sender.send(IPC_EVENT_CHANNEL, e);
       };
-      const task = taskOf(envelope);
-      const untrack = task ? track(sender, task) : () => {};
-      try {
-        return await opts.dispatcher.dispatch(method, envelope, onEvent);
-      } finally {
-        untrack();
-      }
+      watch(sender);
+      return await opts.dispatcher.dispatch(method, envelope, onEvent, ownerOf(sender.id));
     } catch (e) {
       // The dispatcher never throws; this catches a broken sender object, so the renderer
       // still gets a typed answer instead of Electron's generic "Error invoking remote method".
@@ -120,10 +98,4 @@ export function registerIpc(opts: { ipcMain: IpcMainLike; dispatcher: Dispatcher
     cancelSender,
     dispose: () => channels.forEach((c) => opts.ipcMain.removeHandler(c)),
   };
-}
-
-function taskOf(envelope: unknown): string | undefined {
-  if (typeof envelope !== 'object' || envelope === null || !('task' in envelope)) return undefined;
-  const task = (envelope as { task: unknown }).task;
-  return typeof task === 'string' ? task : undefined;
 }
