@@ -1,17 +1,22 @@
 // Upload of a 1 GiB random file to lab nodes (lab "bench", 3 nodes, no docker), against the
 // standard tools in the same run and with the same cipher (aes128-gcm@openssh.com, which is
-// also what ssh2 negotiates first on CPUs with AES-NI; the bench prints what was negotiated):
-// - one node: SshTarget.upload (verified: sha256 on the node) vs `ssh node 'cat > f' < file`
-//   (goal ratio >= 1.0) and vs `scp` (SFTP protocol; goal >= 1.3); median of 3 runs each.
-//   Reported with the default verification (hash of the file after writing), with hashing
-//   while writing (tee into the hash), and the streaming phase alone.
-// - three nodes at once (uploadToHosts): total time as a ratio to one node.
+// also what ssh2 negotiates first on CPUs with AES-NI; the bench prints what was negotiated).
+// Runs are interleaved (ours, ssh cat, scp, ...) and each figure is the median of RUNS:
+// - one node: SshTarget.upload, verified (sha256 on the node after writing, the default) vs
+//   `ssh node 'cat > f' < file` (goal >= 1.0) and vs `scp` (SFTP protocol; goal >= 1.3);
+//   also hashing while writing (tee into the hash) and the streaming phase alone.
+// - three nodes at once (uploadToHosts, one shared read of the file) vs one node (goal < 1.5).
+// - peak RSS of the whole CLI process (`appliance targets upload`, 1 GiB to one node; goal
+//   < 150 MB), and of `targets test` on the same site (no upload: opening the site, whose
+//   scrypt passphrase KDF alone takes 128 MiB), so the upload's share is visible.
 // - a cut at 50 % (the node's sshd session killed), then resume: bytes sent twice (goal < 1 %).
+// Key figures at the top level: verifiedVsSshCat, verifiedVsScp, threeNodesVsOne, peakRssMB.
+// The load average is recorded: on a shared machine compare only within one run.
 // Brings the lab up if it is down and takes it down again only then (the probe bench shares it).
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
@@ -62,7 +67,28 @@ async function cutSession(n: LabNode, partName: string): Promise<void> {
   await execInNode(n, ['sh', '-c', `p=$(pgrep -f "${partName}" | head -1); while [ -n "$p" ] && [ "$p" != 1 ]; do grep -q listener /proc/$p/cmdline && break; c=$(cat /proc/$p/comm); pp=$(awk '{print $4}' /proc/$p/stat); [ "$c" = sshd ] && kill -9 $p; p=$pp; done`]);
 }
 
+/**
+ * Peak RSS (VmHWM, read as the process exits) of the real CLI uploading `file` to node1, and of
+ * `targets test` on the same site: the difference is what the upload adds.
+ */
+async function cliPeakRss(tmp: string, file: string): Promise<{ uploadMB: number; targetsTestMB: number }> {
+  const site = join(tmp, 'rss-site');
+  const report = join(tmp, 'vmhwm');
+  const env = { APPLIANCE_PASSPHRASE: 'upload bench passphrase', NO_COLOR: '1' };
+  const cli = (args: string[]) => execa('node', ['--import', hwmPreload(report), 'bin/appliance.js', ...args], { env });
+  await execa('node', ['bin/appliance.js', 'site', 'init', site, '--name', 'Bench', '--topology', 'single', '--from-lab', '--lab-name', LAB], { env });
+  const mb = () => round(Number(readFileSync(report, 'utf8')) / 1024, 0);
+  await cli(['targets', 'test', '--site', site]);
+  const targetsTestMB = mb();
+  await cli(['targets', 'upload', '--site', site, '--no-resume', '--json', file, '/root/bench/rss.bin']);
+  return { uploadMB: mb(), targetsTestMB };
+}
+
+const hwmPreload = (report: string) =>
+  `data:text/javascript,import{readFileSync as r,writeFileSync as w}from'node:fs';process.on('exit',()=>w(${JSON.stringify(report)},r('/proc/self/status','utf8').match(/VmHWM:\\s+(\\d+)/)[1]))`;
+
 export default async function run(): Promise<Record<string, unknown>> {
+  const loadStart = round(loadavg()[0]!, 2);
   const wasUp = !(await ensureLab({ name: LAB, nodes: 3 })).started;
   const tmp = mkdtempSync(join(tmpdir(), 'upload-bench-'));
   try {
@@ -97,21 +123,27 @@ export default async function run(): Promise<Record<string, unknown>> {
     }
     for (const n of nodes) await execInNode(n, ['rm', '-f', '/root/bench/ours.bin', '/root/bench/ssh.bin', '/root/bench/scp.bin']);
 
-    // Three nodes at once vs one node (same code path, fresh files).
+    // Three nodes at once vs one node (same code path, fresh files), interleaved, median of RUNS.
     const targets = await Promise.all(nodes.map(connect));
-    let three: number;
-    let one: number;
+    const oneNode: number[] = [];
+    const threeNodes: number[] = [];
     try {
-      one = await timed(() => targets[0]!.upload(file, '/root/bench/multi.bin', { sha256: sha, resume: false }));
-      await execInNode(n1, ['rm', '-f', '/root/bench/multi.bin']);
-      three = await timed(async () => {
-        const res = await uploadToHosts(targets, file, '/root/bench/multi.bin', { sha256: sha, resume: false });
-        if (!res.every((r) => r.ok)) throw new Error(`3-node upload failed: ${JSON.stringify(res.map((r) => r.error))}`);
-      });
+      for (let i = 0; i < RUNS; i++) {
+        oneNode.push(await timed(() => targets[0]!.upload(file, '/root/bench/multi.bin', { sha256: sha, resume: false })));
+        for (const n of nodes) await execInNode(n, ['rm', '-f', '/root/bench/multi.bin']);
+        threeNodes.push(
+          await timed(async () => {
+            const res = await uploadToHosts(targets, file, '/root/bench/multi.bin', { sha256: sha, resume: false });
+            if (!res.every((r) => r.ok)) throw new Error(`3-node upload failed: ${JSON.stringify(res.map((r) => r.error))}`);
+          }),
+        );
+        for (const n of nodes) await execInNode(n, ['rm', '-f', '/root/bench/multi.bin']);
+      }
     } finally {
       await Promise.all(targets.map((x) => x.close()));
     }
-    for (const n of nodes) await execInNode(n, ['rm', '-f', '/root/bench/multi.bin']);
+
+    const rss = await cliPeakRss(tmp, file);
 
     // Cut at 50 %, then resume.
     const remote = '/root/bench/resume.bin';
@@ -144,25 +176,28 @@ export default async function run(): Promise<Record<string, unknown>> {
     } finally {
       await tr.close();
     }
-    await execInNode(n1, ['rm', '-rf', '/root/bench']);
+    for (const n of nodes) await execInNode(n, ['rm', '-rf', '/root/bench']);
     const resentBytes = firstSent + resumed.sentBytes - SIZE;
 
-    const m = { ours: median(ours), oursTransfer: median(oursTransfer), oursWhileWriting: median(oursWhileWriting), sshCat: median(sshCat), scp: median(scp) };
+    const m = { ours: median(ours), oursTransfer: median(oursTransfer), oursWhileWriting: median(oursWhileWriting), sshCat: median(sshCat), scp: median(scp), oneNode: median(oneNode), threeNodes: median(threeNodes) };
     const mbps = (s: number) => round(SIZE / s / 1e6, 0);
     return {
+      verifiedVsSshCat: round(m.sshCat / m.ours),
+      verifiedVsScp: round(m.scp / m.ours),
+      threeNodesVsOne: round(m.threeNodes / m.oneNode),
+      peakRssMB: rss.uploadMB,
+      goals: { verifiedVsSshCat: 1.0, verifiedVsScp: 1.3, threeNodesVsOne: 1.5, peakRssMB: 150, resentPercent: 1 },
+      loadAverage: { start: loadStart, end: round(loadavg()[0]!, 2) },
       fileBytes: SIZE,
       cipher: { requested: CIPHER, negotiatedBySsh2: negotiated },
       seconds: m,
       mbPerSecond: { ours: mbps(m.ours), oursTransferOnly: mbps(m.oursTransfer), oursWhileWriting: mbps(m.oursWhileWriting), sshCat: mbps(m.sshCat), scp: mbps(m.scp) },
-      ratioVsSshCat: round(m.sshCat / m.ours),
-      ratioVsSshCatWhileWriting: round(m.sshCat / m.oursWhileWriting),
-      ratioVsSshCatTransferOnly: round(m.sshCat / m.oursTransfer),
-      ratioVsScp: round(m.scp / m.ours),
-      ratioVsScpTransferOnly: round(m.scp / m.oursTransfer),
-      goals: { vsSshCat: 1.0, vsScp: 1.3, resentPercent: 1 },
-      threeNodes: { oneNodeSeconds: round(one), threeNodesSeconds: round(three), ratio: round(three / one) },
+      whileWritingVsSshCat: round(m.sshCat / m.oursWhileWriting),
+      transferOnlyVsSshCat: round(m.sshCat / m.oursTransfer),
+      transferOnlyVsScp: round(m.scp / m.oursTransfer),
+      rss,
       resume: { cutAtBytes: cutAt, sentBeforeCut: firstSent, resumedFrom: resumed.resumedFrom, sentOnResume: resumed.sentBytes, resentBytes, resentPercent: round((resentBytes / SIZE) * 100, 4), digestOk: resumed.sha256 === sha },
-      runs: { ours, oursTransfer, oursWhileWriting, sshCat, scp },
+      runs: { ours, oursTransfer, oursWhileWriting, sshCat, scp, oneNode, threeNodes },
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
