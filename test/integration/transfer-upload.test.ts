@@ -176,6 +176,44 @@ describeWithLab('upload to lab nodes', () => {
     }
   });
 
+  it('three nodes at once with one resuming and one already done: each gets the file, the fresh ones from one shared read', async () => {
+    const [n1, n2, n3] = nodes as [LabNode, LabNode, LabNode];
+    await nodeExec(n1, ['sh', '-c', `mkdir -p /root/xfer && head -c ${5 * MiB} > /root/xfer/.mixed.bin.part`], { input: readFileSync(small) });
+    const targets = await Promise.all(nodes.map((n) => connect(n)));
+    try {
+      await targets[1]!.upload(small, '/root/xfer/mixed.bin');
+      const results = await uploadToHosts(targets, small, '/root/xfer/mixed.bin');
+      expect(results.map((r) => [r.host, r.ok, r.result?.sha256, r.result?.resumedFrom, r.result?.alreadyPresent])).toEqual([
+        [n1.name, true, smallSha, 5 * MiB, false],
+        [n2.name, true, smallSha, 24 * MiB, true],
+        [n3.name, true, smallSha, 0, false],
+      ]);
+      for (const n of nodes) expect(await remoteSha(n, '/root/xfer/mixed.bin')).toBe(smallSha);
+    } finally {
+      await Promise.all(targets.map((t) => t.close()));
+    }
+  });
+
+  it('cancel (AbortSignal) mid-upload is CANCELLED at once, keeps the part file, and the next upload resumes from it', async () => {
+    const n = nodes[2]!;
+    const t = await connect(n);
+    try {
+      const ac = new AbortController();
+      const onProgress = (done: number) => {
+        if (done > 16 * MiB) ac.abort();
+      };
+      const e = await failure(() => t.upload(big, '/root/xfer/cancel.bin', { signal: ac.signal, onProgress }));
+      expect(e.code).toBe('CANCELLED');
+      const partSize = Number((await nodeExec(n, ['stat', '-c', '%s', '/root/xfer/.cancel.bin.part'])).stdout);
+      expect(partSize).toBeGreaterThan(0);
+      expect(partSize).toBeLessThan(128 * MiB);
+      const r = await t.upload(big, '/root/xfer/cancel.bin');
+      expect(r).toMatchObject({ resumedFrom: partSize, sha256: bigSha });
+    } finally {
+      await t.close();
+    }
+  });
+
   it("a 1 GiB upload's memory does not grow with the file: the uploading process's peak RSS grows by less than 64 MB", async () => {
     // A sparse 1 GiB file reads as fast as the page cache allows, so a transfer that reads
     // ahead of the channel (ignores backpressure) or leaves a fresh buffer per chunk to the GC
