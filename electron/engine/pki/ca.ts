@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../site/atomic-write.js';
 import { type CaAlgorithm, describeKey, generateKey } from './keys.js';
 import { NAME_CONSTRAINTS_OID, nameConstraintsDer, parseNameConstraints, type PermittedNames } from './name-constraints.js';
 import { pkiPaths } from './paths.js';
-import { decryptPrivateKey, encryptPrivateKey, PBKDF2_ITERATIONS } from './pkcs8.js';
+import { decryptPrivateKey, encryptPrivateKey, type PassphraseKeys, PBKDF2_ITERATIONS } from './pkcs8.js';
 import { randomSerialHex, readExtensions, signCertificate, subjectKeyIdentifierExt } from './x509.js';
 
 /** CA lifetime: 10 years. Server certificates are short (397 days), the root is not re-deployed often. */
@@ -50,6 +50,8 @@ export interface LoadedCa {
 
 export interface UnlockedCa extends LoadedCa {
   privateKey: KeyObject;
+  /** ca.key as read (encrypted): its salt and count are reused to seal server keys (see derivedKeyOf). */
+  keyFilePem: string;
 }
 
 const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
@@ -178,7 +180,7 @@ export async function loadCa(pkiDir: string): Promise<LoadedCa> {
  * Loads the CA and decrypts its key. A damaged key file (digest differs from ca.json, or not
  * parseable) is INTEGRITY naming the file; a wrong passphrase is PERMISSION. Nothing is written.
  */
-export async function unlockCa(pkiDir: string, passphrase: string): Promise<UnlockedCa> {
+export async function unlockCa(pkiDir: string, passphrase: string | PassphraseKeys): Promise<UnlockedCa> {
   const ca = await loadCa(pkiDir);
   const file = pkiPaths(pkiDir).caKey;
   let keyPem: string;
@@ -194,7 +196,7 @@ export async function unlockCa(pkiDir: string, passphrase: string): Promise<Unlo
   if (!ca.cert.checkPrivateKey(privateKey)) {
     throw new ApplianceError('INTEGRITY', `The CA key ${file} does not belong to the CA certificate ${pkiPaths(pkiDir).caCert}.`, { file });
   }
-  return { ...ca, privateKey };
+  return { ...ca, privateKey, keyFilePem: keyPem };
 }
 
 /** Short description of the CA key, e.g. "RSA 4096". */

@@ -10,8 +10,8 @@ import { daysLeft, isoDate, serialOf, subjectAltNames } from './cert-info.js';
 import { readInventory, writeInventory } from './inventory.js';
 import { generateKey, serverKeyAlgorithm } from './keys.js';
 import { assertNamesPermitted } from './name-constraints.js';
-import { issuedPaths } from './paths.js';
-import { deriveKey, type DerivedKey } from './pkcs8.js';
+import { issuedPaths, pkiPaths } from './paths.js';
+import { type DerivedKey, derivedKeyOf, PassphraseKeys } from './pkcs8.js';
 import type { PlannedCertificate } from './plan.js';
 import { checkServerKey, sealServerKey } from './server-keys.js';
 import type { Destination, InventoryEntry, IssueResult } from './schema.js';
@@ -174,9 +174,11 @@ export async function issueCertificates(opts: IssueOptions): Promise<IssueResult
   let signed = new Map<string, Signed>();
   if (toSign.length || clearFiles.length) {
     const passphrase = typeof opts.passphrase === 'function' ? await opts.passphrase() : opts.passphrase;
-    // The server keys' derivation runs beside the CA unlock; nothing is written until the unlock
-    // has proven the passphrase. Same iteration count as the CA key.
-    const [unlocked, derived] = await Promise.all([unlockCa(opts.pkiDir, passphrase), deriveKey(passphrase, ca.meta.kdf.iterations)]);
+    // Server keys are sealed under the derivation the CA unlock has just run (its salt and count,
+    // each key with its own IV): one PBKDF2 for the whole operation, and only after it proved the passphrase.
+    const keys = new PassphraseKeys(passphrase);
+    const unlocked = await unlockCa(opts.pkiDir, keys);
+    const derived = await derivedKeyOf(unlocked.keyFilePem, keys, pkiPaths(opts.pkiDir).caKey);
     throwIfAborted(opts.signal);
     let done = 0;
     if (toSign.length) emit({ type: 'progress', task, label: 'signing certificates', done, total: toSign.length, unit: 'items' });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issuedPaths, pkiPaths } from './paths.js';
-import { PassphraseKeys } from './pkcs8.js';
+import { parseEncryptedPrivateKey, PassphraseKeys } from './pkcs8.js';
 import { encryptSiteKeys, exportSiteKey, initSiteCa, issueSiteCertificates, listSiteCertificates, readServerKeyPem, sitePkiStatus } from './site-pki.js';
 import { makePkiTestSite } from './test-fixtures.js';
 
@@ -67,6 +67,11 @@ describe('server keys at rest', () => {
       expect((await stat(p.key)).mode & 0o777).toBe(0o600);
     }
     expect((await sitePkiStatus(dir)).clearKeyFiles).toEqual([]);
+    // Sealed under the CA unlock's derivation (same salt and count, own IV): issue pays no extra PBKDF2.
+    const ca = parseEncryptedPrivateKey(all.get(pki().caKey)!.toString(), 'ca.key');
+    const web = parseEncryptedPrivateKey(all.get(issuedPaths(pki().dir, 'web').key)!.toString(), 'key.pem');
+    expect([web.salt.toString('hex'), web.iterations]).toEqual([ca.salt.toString('hex'), ca.iterations]);
+    expect(web.iv.equals(ca.iv)).toBe(false);
   });
 
   it('decrypts in memory to the key of the certificate; several keys share one PBKDF2 run', async () => {

@@ -22,8 +22,8 @@ export const OID = {
 
 /**
  * PBKDF2-HMAC-SHA256 iterations: OWASP's 2023 figure. Measured on this kind of machine at
- * about 0.25 s natively (see docs/pki.md); paid once per CA unlock and once per operation for
- * the server keys (they share one derivation, see deriveKey), not per certificate.
+ * about 0.25 s natively (see docs/pki.md); paid once per CA unlock, not per certificate: the
+ * server keys are sealed under the unlock's derivation (see derivedKeyOf).
  */
 export const PBKDF2_ITERATIONS = 600_000;
 /** Upper bound accepted when reading, so a crafted file cannot stall the app for hours. */
@@ -128,6 +128,16 @@ export function parseEncryptedPrivateKey(pem: string, file: string, what = 'CA k
     if (e instanceof ApplianceError) throw e;
     throw damaged((e as Error).message);
   }
+}
+
+/**
+ * The derived key an encrypted PEM was written under (its salt and count, PBKDF2 through the
+ * cache): issue seals the server keys under the CA key's derivation, already paid for by the
+ * unlock, so they cost no PBKDF2 of their own. Only call after that PEM decrypted correctly.
+ */
+export async function derivedKeyOf(pem: string, keys: PassphraseKeys, file: string): Promise<DerivedKey> {
+  const p = parseEncryptedPrivateKey(pem, file);
+  return { salt: p.salt, iterations: p.iterations, key: await keys.derive(p.salt, p.iterations) };
 }
 
 /**

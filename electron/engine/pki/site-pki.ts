@@ -9,7 +9,8 @@ import { exportServerKey, type ExportKeyForm, type ExportKeyResult } from './exp
 import { DEFAULT_RENEW_WITHIN_DAYS, issueCertificates, type PassphraseSource } from './issue.js';
 import { permittedNamesFor } from './name-constraints.js';
 import { certificatePlan, constraintInputs, rememberedExtraNames } from './plan.js';
-import { deriveKey, PassphraseKeys, PBKDF2_ITERATIONS } from './pkcs8.js';
+import { type DerivedKey, deriveKey, derivedKeyOf, PassphraseKeys, PBKDF2_ITERATIONS } from './pkcs8.js';
+import { pkiPaths } from './paths.js';
 import { haproxyPem, readServerKey } from './server-keys.js';
 import type { CaStatus, CertificateListing, IssueResult } from './schema.js';
 import { caStatus, listCertificates } from './status.js';
@@ -119,7 +120,14 @@ export async function encryptSiteKeys(dir: string, opts: { passphrase: Passphras
     if (e instanceof ApplianceError && e.code === 'NOT_FOUND') return null;
     throw e;
   });
-  const [derived] = await Promise.all([deriveKey(passphrase, ca?.meta.kdf.iterations ?? PBKDF2_ITERATIONS), ca ? unlockCa(pkiDir, passphrase) : readSecrets(dir, passphrase)]);
+  let derived: DerivedKey;
+  if (ca) {
+    // As issue does: the CA unlock's derivation seals the keys (no second PBKDF2).
+    const keys = new PassphraseKeys(passphrase);
+    derived = await derivedKeyOf((await unlockCa(pkiDir, keys)).keyFilePem, keys, pkiPaths(pkiDir).caKey);
+  } else {
+    [derived] = await Promise.all([deriveKey(passphrase, PBKDF2_ITERATIONS), readSecrets(dir, passphrase)]);
+  }
   return encryptClearKeys(pkiDir, derived);
 }
 
