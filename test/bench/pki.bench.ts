@@ -2,9 +2,10 @@
 // default K3s plan, through the engine (no CLI start-up), median of several runs, against the
 // same work done with the openssl command line in the same run. RSA key generation time is
 // random (prime search), so the spread is reported too. Also the PBKDF2 cost of the CA key,
-// and what encrypting server keys at rest costs: 10 RSA 2048 keys sealed with one PBKDF2 per
-// operation (what issue does) against one PBKDF2 per key, and against `openssl pkcs8 -topk8`
-// doing the same PBES2 encryption of one key; decrypting them for a deploy likewise.
+// and what encrypting server keys at rest costs: 10 RSA 2048 keys sealed under the CA unlock's
+// derivation (what issue does: no PBKDF2 of their own), with one fresh PBKDF2 for all, and with
+// one PBKDF2 per key, against `openssl pkcs8 -topk8` doing the same PBES2 encryption of ONE key;
+// decrypting a site's keys for a deploy likewise.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -45,11 +46,13 @@ async function opensslFlow(dir: string, names: string[]): Promise<number> {
 
 const KEYS = 10;
 
-/** Seconds to seal KEYS keys at rest: one derivation for all (issue's way) and one per key. */
-async function sealCost(keys: KeyObject[]): Promise<{ shared: number; perKey: number; decryptShared: number }> {
+/** Milliseconds to seal KEYS keys at rest: under a derivation already made (issue's way), with one fresh derivation, with one per key. */
+async function sealCost(keys: KeyObject[]): Promise<{ reused: number; shared: number; perKey: number; decryptShared: number }> {
   let t = performance.now();
   const derived = await deriveKey(PASS);
+  const afterDerive = performance.now();
   const pems = keys.map((k) => encryptWithDerivedKey(k, derived));
+  const reused = performance.now() - afterDerive;
   const shared = performance.now() - t;
   t = performance.now();
   await Promise.all(keys.map((k) => encryptPrivateKey(k, PASS)));
@@ -57,7 +60,7 @@ async function sealCost(keys: KeyObject[]): Promise<{ shared: number; perKey: nu
   t = performance.now();
   const unlock = new PassphraseKeys(PASS);
   await Promise.all(pems.map((pem) => decryptPrivateKey(pem, unlock, 'bench', 'server key')));
-  return { shared, perKey, decryptShared: performance.now() - t };
+  return { reused, shared, perKey, decryptShared: performance.now() - t };
 }
 
 /** The standard tool encrypting one key the same way (PBES2, PBKDF2-HMAC-SHA256 x 600k, AES-256-CBC). */
@@ -105,6 +108,7 @@ export default async function run_(): Promise<Record<string, unknown>> {
     const kdf = performance.now() - t;
     // Keys at rest.
     const keys = Array.from({ length: KEYS }, () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const reused: number[] = [];
     const shared: number[] = [];
     const perKey: number[] = [];
     const decrypt: number[] = [];
@@ -112,6 +116,7 @@ export default async function run_(): Promise<Record<string, unknown>> {
     const deploy: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const c = await sealCost(keys);
+      reused.push(c.reused);
       shared.push(c.shared);
       perKey.push(c.perKey);
       decrypt.push(c.decryptShared);
@@ -138,12 +143,14 @@ export default async function run_(): Promise<Record<string, unknown>> {
       pbkdf2Seconds: secs(kdf),
       keysAtRest: {
         keys: KEYS,
-        sealOneDerivationSeconds: secs(median(shared)),
+        sealUnderUnlockDerivationSeconds: secs(median(reused)),
+        sealOneFreshDerivationSeconds: secs(median(shared)),
         sealDerivationPerKeySeconds: secs(median(perKey)),
         decryptOneDerivationSeconds: secs(median(decrypt)),
         opensslPkcs8OneKeySeconds: secs(median(osslOne)),
         // What issue pays for 10 keys, in units of openssl encrypting ONE key the same way.
-        ratioSealTenToOpensslOne: +(median(shared) / median(osslOne)).toFixed(2),
+        ratioSealTenToOpensslOne: +(median(reused) / median(osslOne)).toFixed(2),
+        ratioSealTenFreshDerivationToOpensslOne: +(median(shared) / median(osslOne)).toFixed(3),
         deployDecryptFiveSiteKeysSeconds: secs(median(deploy)),
       },
       note: 'init includes opening secrets.enc (scrypt) to check the passphrase and PBKDF2 of the CA key; RSA key generation time varies run to run',

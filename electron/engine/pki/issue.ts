@@ -156,8 +156,8 @@ function inventoryEntry(pkiDir: string, want: PlannedCertificate, cert: X509Cert
  * with the same names and more than `renewWithinDays` left is left byte-identical. Every name
  * is checked against the CA's name constraints before anything is signed (VALIDATION). The CA
  * key is decrypted only when something must be signed; a wrong passphrase is PERMISSION and
- * writes nothing. New keys are written encrypted under the site passphrase (one PBKDF2 run for
- * the whole operation); keys an older version left in clear anywhere under pki/ are encrypted
+ * writes nothing. New keys are written encrypted under the site passphrase (sealed under the CA
+ * unlock's derivation: no PBKDF2 of their own); keys an older version left in clear anywhere under pki/ are encrypted
  * in place too, which is the one case where an otherwise up-to-date site asks for the passphrase.
  */
 export async function issueCertificates(opts: IssueOptions): Promise<IssueResult[]> {
