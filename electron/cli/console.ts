@@ -15,7 +15,13 @@ export function registerConsole(program: Command): void {
     })
     .action(
       action(async (opts: { port?: number }) => {
-        const server = await startConsole({ staticDir: rendererDir(), paths: defaultAppPaths(), port: opts.port });
+        const server = await startConsole({
+          staticDir: rendererDir(),
+          paths: defaultAppPaths(),
+          port: opts.port,
+          // The host's own notices (refused requests, broken frames, failed reads); not every call.
+          log: (line) => line.startsWith('console: ') && process.stderr.write(`${line}\n`),
+        });
         process.stdout.write(`Airgap Appliance console: ${server.url}\n`);
         process.stdout.write('Open this URL in a browser on this machine. Press Ctrl+C to stop.\n');
         await new Promise<void>((resolve) => {

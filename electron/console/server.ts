@@ -1,4 +1,3 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -7,26 +6,29 @@ import { createDispatcher, type Dispatcher } from '../api/dispatch.js';
 import type { AppPaths } from '../api/handler-context.js';
 import { ApplianceError } from '../engine/errors.js';
 import type { ApplianceEvent } from '../engine/events/index.js';
+import { newSession, parseTarget, sessionCookie, tokenSource } from './session.js';
 import { resolveStatic, sendFile } from './static-files.js';
 import { ConsoleClientMessage, type ConsoleServerMessage } from './protocol.js';
 
 export interface ConsoleServer {
-  /** The URL to open, token included. */
+  /** The URL to open, token included: `http://127.0.0.1:<port>/s/<random>/?token=...`. */
   url: string;
   port: number;
   token: string;
+  /** The random path the app and its WebSocket (`<prefix>api`) are served under. */
+  prefix: string;
   dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
-/** Browsers send cookies to every port of 127.0.0.1: name it per port so no other local service gets it. */
-const cookieName = (port: number) => `appliance_session_${port}`;
-
 /**
  * The browser host: serves the built renderer and bridges the contract over one WebSocket.
- * Bound to 127.0.0.1 only. Every request needs the random session token (in the URL the
- * first time, then in an HttpOnly SameSite=Strict cookie); WebSocket upgrades must also come
- * from this origin (no cross-site WebSocket hijacking) and name this host (no DNS rebinding).
+ * Bound to 127.0.0.1 only, under a random path prefix (the session cookie's Path, so other
+ * local services never receive it; see session.ts). Every request needs the random session
+ * token (in the URL the first time, then in an HttpOnly SameSite=Strict cookie); WebSocket
+ * upgrades must also come from this origin (no cross-site WebSocket hijacking) and name this
+ * host (no DNS rebinding). No input stops the host: a bad request or frame is answered or
+ * closes its own connection, and is logged.
  */
 export async function startConsole(opts: {
   staticDir: string;
@@ -38,61 +40,80 @@ export async function startConsole(opts: {
   if (!existsSync(join(opts.staticDir, 'index.html'))) {
     throw new ApplianceError('NOT_FOUND', `The renderer is not built (${opts.staticDir}/index.html is missing). Run \`npm run build:renderer\` first.`);
   }
-  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const session = newSession(opts.token);
+  const { prefix } = session;
+  const log = (line: string) => opts.log?.(`console: ${line}`);
   const dispatcher = createDispatcher({ host: 'console', paths: opts.paths, log: opts.log });
   let port = 0;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
-  const tokenOk = (req: IncomingMessage): 'query' | 'cookie' | false => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (safeEqual(url.searchParams.get('token'), token)) return 'query';
-    if (safeEqual(readCookie(req.headers.cookie, cookieName(port)), token)) return 'cookie';
-    return false;
-  };
-
   const server = createServer((req, res) => {
-    void handleHttp(req, res);
+    handleHttp(req, res).catch((e: unknown) => {
+      log(`HTTP ${req.method} failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (!res.headersSent) deny(res, 500, 'Internal error.');
+      else res.destroy();
+    });
   });
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse) {
+    const url = parseTarget(req.url);
+    if (!url) {
+      log('refused an HTTP request with a malformed or non-origin-form request target');
+      return deny(res, 400, 'Bad request target.');
+    }
     if (!allowedHosts().has(req.headers.host ?? '')) return deny(res, 403, 'Unexpected Host header: the console only answers on 127.0.0.1.');
+    // Outside the prefix nothing exists, whatever the request carries.
+    if (!url.pathname.startsWith(prefix)) return deny(res, 404, 'Not found.');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.');
-    const how = tokenOk(req);
+    const how = tokenSource(session, req, url);
     if (!how) {
       return deny(res, 401, 'This console needs its session token. Open the exact URL printed by `appliance console` (it ends in ?token=...).');
     }
-    const file = await resolveStatic(opts.staticDir, new URL(req.url ?? '/', 'http://x').pathname);
-    if (!file) return deny(res, 404, 'Not found.');
+    const file = await resolveStatic(opts.staticDir, url.pathname.slice(prefix.length - 1));
     const headers: Record<string, string> = {
-      'Content-Security-Policy': contentSecurityPolicy(port),
+      'Content-Security-Policy': contentSecurityPolicy(port, prefix),
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-store',
       'X-Frame-Options': 'DENY',
     };
-    if (how === 'query') headers['Set-Cookie'] = `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-    sendFile(res, file, headers);
+    if (how === 'query') headers['Set-Cookie'] = sessionCookie(session);
+    const sent = file && (await sendFile(res, file, headers, (e) => log(`reading ${file} failed: ${e.message}`)));
+    if (!sent) deny(res, 404, 'Not found.');
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+  server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    // Node hands the raw socket over without its error listener: a reset must not become uncaught.
+    socket.on('error', (e) => log(`WebSocket connection error: ${e.message}`));
     const reject = (status: number, text: string) => {
-      socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${text}\n`);
-      socket.destroy();
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${text}\n`, () => socket.destroy());
     };
-    if (path !== '/api') return reject(404, 'Not Found');
+    const url = parseTarget(req.url);
+    if (!url) {
+      log('refused a WebSocket upgrade with a malformed or non-origin-form request target');
+      return reject(400, 'Bad Request');
+    }
+    if (url.pathname !== `${prefix}api`) return reject(404, 'Not Found');
     if (!allowedHosts().has(req.headers.host ?? '')) return reject(403, 'Forbidden host');
     if (!allowedOrigins().has(req.headers.origin ?? '')) return reject(403, 'Forbidden origin');
-    if (!tokenOk(req)) return reject(401, 'Missing or wrong session token');
+    if (!tokenSource(session, req, url)) return reject(401, 'Missing or wrong session token');
     wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
   });
 
   function serveSocket(ws: WebSocket) {
     const send = (m: ConsoleServerMessage) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+      if (ws.readyState !== ws.OPEN) return;
+      try {
+        ws.send(JSON.stringify(m));
+      } catch (e) {
+        log(`could not send a ${m.type} message: ${e instanceof Error ? e.message : String(e)}`);
+      }
     };
+    // Oversized or malformed frames (payload limit, invalid UTF-8, bad opcodes): ws closes this
+    // socket with the right status; without a listener the 'error' event would stop the process.
+    ws.on('error', (e) => log(`WebSocket closed after a protocol error: ${e.message}`));
     const mine = new Set<string>();
     ws.on('message', (data) => {
       let parsed: unknown;
@@ -107,10 +128,11 @@ export async function startConsole(opts: {
       const onEvent = (event: ApplianceEvent) => send({ type: 'event', event });
       const task = typeof envelope === 'object' && envelope && 'task' in envelope ? String((envelope as { task: unknown }).task) : undefined;
       if (task) mine.add(task);
-      void dispatcher.dispatch(method, envelope, onEvent).then((result) => {
-        if (task) mine.delete(task);
-        send({ type: 'result', id, result });
-      });
+      dispatcher
+        .dispatch(method, envelope, onEvent)
+        .then((result) => send({ type: 'result', id, result }))
+        .catch((e: unknown) => log(`${method} failed outside the dispatcher: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => task && mine.delete(task));
     });
     // A closed tab cancels what it started: nobody is left to see or cancel it.
     ws.on('close', () => mine.forEach((t) => dispatcher.cancel(t)));
@@ -122,13 +144,16 @@ export async function startConsole(opts: {
     );
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolveListen());
   });
+  // After listening, a server error (e.g. too many open files on accept) is logged, not fatal.
+  server.on('error', (e) => log(`server error: ${e.message}`));
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : 0;
 
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `http://127.0.0.1:${port}${prefix}?token=${session.token}`,
     port,
-    token,
+    token: session.token,
+    prefix,
     dispatcher,
     close: () =>
       new Promise<void>((r) => {
@@ -141,14 +166,14 @@ export async function startConsole(opts: {
 }
 
 /** Same policy as the built index.html's meta tag, plus the WebSocket back to this host. */
-export function contentSecurityPolicy(port: number): string {
+export function contentSecurityPolicy(port: number, prefix = '/'): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    `connect-src 'self' ws://127.0.0.1:${port}${prefix}api ws://localhost:${port}${prefix}api`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -159,19 +184,4 @@ export function contentSecurityPolicy(port: number): string {
 function deny(res: ServerResponse, status: number, text: string) {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(text + '\n');
-}
-
-function safeEqual(a: string | null | undefined, b: string): boolean {
-  if (!a) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function readCookie(header: string | undefined, name: string): string | null {
-  for (const part of (header ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return null;
 }

@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
@@ -49,7 +49,29 @@ export function contentType(file: string): string {
   return TYPES[extname(file)] ?? 'application/octet-stream';
 }
 
-export function sendFile(res: ServerResponse, file: string, headers: Record<string, string>): void {
+/**
+ * Sends `file` with status 200, or returns false (nothing sent) when it is no longer a regular
+ * file. The file is opened first and the open descriptor is checked, so a file that vanishes
+ * or turns into a folder after resolveStatic answers a 404 instead of failing mid-read. A read
+ * that fails anyway (I/O error) ends this response only and is reported through onError.
+ */
+export async function sendFile(res: ServerResponse, file: string, headers: Record<string, string>, onError: (e: Error) => void): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error('not a regular file');
+  } catch {
+    await handle.close().catch(() => {});
+    return false;
+  }
   res.writeHead(200, { 'Content-Type': contentType(file), ...headers });
-  createReadStream(file).pipe(res);
+  pipeline(handle.createReadStream(), res, (e) => {
+    // A browser that goes away mid-file is not worth a log line.
+    if (e && (e as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') onError(e);
+  });
+  return true;
 }

@@ -97,7 +97,7 @@ describe('console host', () => {
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>console test</title>');
     server = await startConsole({ staticDir: dir, paths, port: 0 });
     origin = `http://127.0.0.1:${server.port}`;
-    wsUrl = `ws://127.0.0.1:${server.port}/api?token=${server.token}`;
+    wsUrl = `ws://127.0.0.1:${server.port}${server.prefix}api?token=${server.token}`;
   });
   afterAll(async () => {
     await server?.close();
@@ -186,11 +186,11 @@ describe('console host', () => {
   });
 
   it('refuses HTTP and WebSocket without the session token (401)', async () => {
-    expect(await httpGet('/')).toBe(401);
-    expect(await httpGet('/?token=wrong')).toBe(401);
-    expect(await httpGet(`/?token=${server.token}`)).toBe(200);
-    expect(await rejection(`ws://127.0.0.1:${server.port}/api`, { Origin: origin })).toBe(401);
-    expect(await rejection(`ws://127.0.0.1:${server.port}/api?token=${server.token}x`, { Origin: origin })).toBe(401);
+    expect(await httpGet(server.prefix)).toBe(401);
+    expect(await httpGet(`${server.prefix}?token=wrong`)).toBe(401);
+    expect(await httpGet(`${server.prefix}?token=${server.token}`)).toBe(200);
+    expect(await rejection(`ws://127.0.0.1:${server.port}${server.prefix}api`, { Origin: origin })).toBe(401);
+    expect(await rejection(`ws://127.0.0.1:${server.port}${server.prefix}api?token=${server.token}x`, { Origin: origin })).toBe(401);
   });
 
   it('refuses a WebSocket from another origin (403): no cross-site WebSocket hijacking', async () => {
@@ -201,7 +201,7 @@ describe('console host', () => {
   });
 
   it('refuses a wrong Host header (403): no DNS rebinding', async () => {
-    expect(await httpGet(`/?token=${server.token}`, { Host: `evil.com:${server.port}` })).toBe(403);
+    expect(await httpGet(`${server.prefix}?token=${server.token}`, { Host: `evil.com:${server.port}` })).toBe(403);
     expect(await rejection(wsUrl, { Origin: origin, Host: `evil.com:${server.port}` })).toBe(403);
   });
 

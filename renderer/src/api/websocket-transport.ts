@@ -6,9 +6,9 @@ type ServerMessage = { type: 'result'; id: number; result: CallResult } | { type
 const TOKEN_KEY = 'appliance-console-token';
 
 /**
- * The console host's transport: one WebSocket to /api on the page's origin. The session token
- * arrives in the page URL once; it is kept in sessionStorage and removed from the address bar
- * so it does not end up in screenshots or history. Reconnects after a drop; calls in flight
+ * The console host's transport: one WebSocket to `api` beside the page (same origin, same
+ * random path prefix). The session token arrives in the page URL once; it is kept in
+ * sessionStorage and removed from the address bar so it does not end up in screenshots or history. Reconnects after a drop; calls in flight
  * when the socket closes fail with UNREACHABLE rather than hanging.
  */
 export function createWebSocketTransport(): Transport {
@@ -20,7 +20,11 @@ export function createWebSocketTransport(): Transport {
     window.history.replaceState(null, '', url.pathname + url.search + url.hash);
   }
   const token = sessionStorage.getItem(TOKEN_KEY) ?? '';
-  const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/api?token=${encodeURIComponent(token)}`;
+  // Relative to the page: the console serves the app and `api` under one random path prefix.
+  const wsUrl = new URL('api', window.location.href);
+  wsUrl.protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  wsUrl.search = `?token=${encodeURIComponent(token)}`;
+  wsUrl.hash = '';
 
   let nextId = 1;
   const pending = new Map<number, (r: CallResult) => void>();
@@ -30,7 +34,7 @@ export function createWebSocketTransport(): Transport {
   function connect(): Promise<WebSocket> {
     if (socket) return socket;
     socket = new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl);
+      const ws = new WebSocket(wsUrl.href);
       ws.onopen = () => resolve(ws);
       ws.onerror = () => reject(new Error('Cannot reach the console host.'));
       ws.onmessage = (m) => {

@@ -40,7 +40,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const timer = setTimeout(() => reject(new Error(`console did not print its URL within 30 s: ${out}`)), 30_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = out.match(/(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/);
+      const m = out.match(/(http:\/\/127\.0\.0\.1:\d+\/s\/[\w-]+\/\?token=[\w-]+)/);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
