@@ -16,6 +16,9 @@ const RECORDER = join(REPO, 'test', 'support', 'record-modules.js');
 const tmp = mkdtempSync(join(tmpdir(), 'cli-startup-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+// Each test spawns node, which takes seconds on a busy machine.
+const SLOW = { timeout: 120_000 };
+
 let runs = 0;
 /** Runs the real command with the module recorder; returns its output and every module URL it loaded. */
 function appliance(args: string[], env: Record<string, string> = {}) {
@@ -47,7 +50,7 @@ const modes: { name: string; env: Record<string, string> }[] = [
 ];
 
 describe.each(modes)('appliance start-up $name', ({ env }) => {
-  it('--version prints the version and loads no engine module or heavy package', () => {
+  it('--version prints the version and loads no engine module or heavy package', SLOW, () => {
     const r = appliance(['--version'], env);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version);
@@ -55,14 +58,14 @@ describe.each(modes)('appliance start-up $name', ({ env }) => {
     expect(heavy(r.modules)).toEqual([]);
   });
 
-  it('--help lists every command group and loads no engine module or heavy package', () => {
+  it('--help lists every command group and loads no engine module or heavy package', SLOW, () => {
     const r = appliance(['--help'], env);
     expect(r.status, r.stderr).toBe(0);
     for (const g of COMMAND_GROUPS) expect(r.stdout).toContain(`  ${g.term} `);
     expect(heavy(r.modules)).toEqual([]);
   });
 
-  it('bundle --help and bundle verify --help load bundle and list its commands and options', () => {
+  it('bundle --help and bundle verify --help load bundle and list its commands and options', SLOW, () => {
     const r = appliance(['bundle', '--help'], env);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/verify \[options\] <path>/);
@@ -81,13 +84,13 @@ describe.each(modes)('appliance start-up $name', ({ env }) => {
 });
 
 describe('appliance command declarations', () => {
-  it('the top-level help without the groups loaded equals the help of the full program', async () => {
+  it('the top-level help without the groups loaded equals the help of the full program', SLOW, async () => {
     const full = await buildProgram('all');
     const light = await buildProgram([]);
     expect(light.helpInformation()).toBe(full.helpInformation());
   });
 
-  it('each declared group matches its registration: name, term, description, order', async () => {
+  it('each declared group matches its registration: name, term, description, order', SLOW, async () => {
     const full = await buildProgram('all');
     const help = full.createHelp();
     expect(full.commands.map((c) => c.name())).toEqual(COMMAND_GROUPS.map((g) => g.name));
@@ -123,17 +126,17 @@ describe('bin/appliance.js chooses dist/ only when it is current', () => {
     return r.stdout;
   };
 
-  it('no stamp (never built, or the build failed): the sources run', () => {
+  it('no stamp (never built, or the build failed): the sources run', SLOW, () => {
     expect(which()).toBe('sources');
   });
 
-  it('a build of the current sources runs; APPLIANCE_FROM_SOURCE=1 still runs the sources', () => {
+  it('a build of the current sources runs; APPLIANCE_FROM_SOURCE=1 still runs the sources', SLOW, () => {
     stamp();
     expect(which()).toBe('dist');
     expect(which({ APPLIANCE_FROM_SOURCE: '1' })).toBe('sources');
   });
 
-  it('a source edited, added or removed after the build: the sources run', { timeout: 120_000 }, () => {
+  it('a source edited, added or removed after the build: the sources run', SLOW, () => {
     const src = join(root, 'electron', 'cli', 'appliance.ts');
     stamp();
     const later = new Date(Date.now() + 5_000);
@@ -153,7 +156,7 @@ describe('bin/appliance.js chooses dist/ only when it is current', () => {
     expect(which()).toBe('sources');
   });
 
-  it('editing a test file or the preload does not make the build stale', () => {
+  it('editing a test file or the preload does not make the build stale', SLOW, () => {
     stamp();
     writeFileSync(join(root, 'electron', 'cli', 'appliance.test.ts'), '// edited\n');
     mkdirSync(join(root, 'electron', 'preload'), { recursive: true });
@@ -161,7 +164,7 @@ describe('bin/appliance.js chooses dist/ only when it is current', () => {
     expect(which()).toBe('dist');
   });
 
-  it('an install without the sources runs the build it has', () => {
+  it('an install without the sources runs the build it has', SLOW, () => {
     stamp();
     rmSync(join(root, 'electron'), { recursive: true });
     expect(which()).toBe('dist');
