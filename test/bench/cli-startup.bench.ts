@@ -2,10 +2,12 @@
 // and `--help` within 0.15 s of it). Medians of 15 runs, taken round-robin so that load on the
 // machine weighs on every command alike. Also measured: a command that loads a capability
 // (`bundle --help` imports the bundle engine, zod, yaml), the sources through tsx (what every
-// call cost before dist/ was used), and the source-stamp check the launcher makes on each call.
+// call cost before dist/ was used), dist/ with every group imported up front (the cost before
+// groups were loaded on use), and the source-stamp check the launcher makes on each call.
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { distIsCurrent, sourceListing } from '../../bin/source-stamp.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -20,6 +22,10 @@ const CASES: Record<string, { args: string[]; env?: Record<string, string> }> = 
   bundleHelp: { args: [BIN, 'bundle', '--help'] },
   versionFromSources: { args: [BIN, '--version'], env: { APPLIANCE_FROM_SOURCE: '1' } },
 };
+// The compiled --version with every command group imported up front, as before groups were
+// loaded on use (measured only when dist/ is current).
+const EAGER = `const m = await import(${JSON.stringify(pathToFileURL(join(REPO, 'dist', 'electron', 'cli', 'appliance.js')).href)});
+try { await (await m.buildProgram('all')).parseAsync(['node', 'appliance', '--version']); } catch {}`;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -37,7 +43,9 @@ function timedRun(name: string): number {
 
 export default async function run(): Promise<Record<string, unknown>> {
   // The launcher runs dist/ only when it matches the sources; say which one was measured.
-  const cli = distIsCurrent(REPO) ? 'dist' : 'sources (dist/ is not current: npm run build:cli)';
+  const dist = distIsCurrent(REPO);
+  const cli = dist ? 'dist' : 'sources (dist/ is not current: npm run build:cli)';
+  if (dist) CASES.versionDistAllGroups = { args: ['--input-type=module', '-e', EAGER] };
   const loadBefore = loadavg()[0]!;
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(CASES).map((k) => [k, []]));
   for (const name of Object.keys(CASES)) timedRun(name); // warm-up: page cache
