@@ -102,6 +102,7 @@ export async function startConsole(opts: {
     wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
   });
 
+  let socketSeq = 0;
   function serveSocket(ws: WebSocket) {
     const send = (m: ConsoleServerMessage) => {
       if (ws.readyState !== ws.OPEN) return;
@@ -114,7 +115,9 @@ export async function startConsole(opts: {
     // Oversized or malformed frames (payload limit, invalid UTF-8, bad opcodes): ws closes this
     // socket with the right status; without a listener the 'error' event would stop the process.
     ws.on('error', (e) => log(`WebSocket closed after a protocol error: ${e.message}`));
-    const mine = new Set<string>();
+    // The dispatcher records who started each running task, so a call that reuses a running id
+    // (CONFLICT) can neither untrack nor take over another socket's task.
+    const owner = `socket:${++socketSeq}`;
     ws.on('message', (data) => {
       let parsed: unknown;
       try {
@@ -126,16 +129,13 @@ export async function startConsole(opts: {
       if (!msg.success) return send({ type: 'error', message: 'Message does not match the console protocol.' });
       const { id, method, envelope } = msg.data;
       const onEvent = (event: ApplianceEvent) => send({ type: 'event', event });
-      const task = typeof envelope === 'object' && envelope && 'task' in envelope ? String((envelope as { task: unknown }).task) : undefined;
-      if (task) mine.add(task);
       dispatcher
-        .dispatch(method, envelope, onEvent)
+        .dispatch(method, envelope, onEvent, owner)
         .then((result) => send({ type: 'result', id, result }))
-        .catch((e: unknown) => log(`${method} failed outside the dispatcher: ${e instanceof Error ? e.message : String(e)}`))
-        .finally(() => task && mine.delete(task));
+        .catch((e: unknown) => log(`${method} failed outside the dispatcher: ${e instanceof Error ? e.message : String(e)}`));
     });
     // A closed tab cancels what it started: nobody is left to see or cancel it.
-    ws.on('close', () => mine.forEach((t) => dispatcher.cancel(t)));
+    ws.on('close', () => dispatcher.cancelOwner(owner));
   }
 
   await new Promise<void>((resolveListen, rejectListen) => {

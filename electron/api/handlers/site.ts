@@ -37,7 +37,11 @@ export const siteHandlers = {
   'targets.test': async (input, ctx) => {
     const site = await loadSite(input.dir);
     const passphrase = await unlockSite(input.dir, input.passphrase, 'test its hosts');
-    const results = await testTargets(site, passphrase, { ...(input.hosts ? { hosts: input.hosts } : {}), ...(input.connectTimeoutMs ? { connectTimeoutMs: input.connectTimeoutMs } : {}) });
+    const results = await testTargets(site, passphrase, {
+      signal: ctx.signal,
+      ...(input.hosts ? { hosts: input.hosts } : {}),
+      ...(input.connectTimeoutMs ? { connectTimeoutMs: input.connectTimeoutMs } : {}),
+    });
     for (const r of results) ctx.onEvent({ type: 'log', task: ctx.task, host: r.host, stream: r.ok ? 'info' : 'warn', line: r.ok ? 'connection test passed' : ([r.reachable, r.auth, r.sudo, r.disk].find((c) => !c.ok)?.detail ?? 'failed') });
     return { ok: results.length > 0 && results.every((r) => r.ok), results };
   },

@@ -10,6 +10,7 @@ export interface OpenTargetOptions {
   audit?: AuditSink;
   connectTimeoutMs?: number;
   ciphers?: string[];
+  signal?: AbortSignal;
 }
 
 /**
@@ -34,6 +35,7 @@ export function openTarget(host: SiteHost, secrets: Record<string, string>, opts
     ...(opts.audit ? { audit: opts.audit } : {}),
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     ...(opts.ciphers ? { ciphers: opts.ciphers } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
 }
 

@@ -32,6 +32,8 @@ export interface SshTargetOptions {
   hostKey?: string;
   /** TCP connect + SSH handshake + authentication must finish within this (default 10 s). */
   connectTimeoutMs?: number;
+  /** Cancels the connect (CANCELLED): a user who gives up must not wait out the timeout. */
+  signal?: AbortSignal;
   /** Keepalive interval; a dead peer is noticed after 3 missed answers (default 5 s). */
   keepaliveIntervalMs?: number;
   audit?: AuditSink;
@@ -146,22 +148,28 @@ export class SshTarget implements Target {
       client.on('keyboard-interactive', (_n, _i, _l, prompts, finish) => finish(prompts.map(() => opts.password!)));
     }
 
+    if (opts.signal?.aborted) throw new ApplianceError('CANCELLED', 'Cancelled by the user.');
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       // ssh2's readyTimeout already spans TCP connect + handshake + auth; this guards DNS and odd paths.
       const guard = setTimeout(() => fail(Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' })), timeoutMs + 1_000);
+      const onAbort = () => fail(new ApplianceError('CANCELLED', 'Cancelled by the user.'));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
       const fail = (err: Error & { level?: string; code?: string }) => {
         if (settled) return;
         settled = true;
         clearTimeout(guard);
-        client.end();
+        opts.signal?.removeEventListener('abort', onAbort);
+        // destroy, not end: ssh2's end() half-closes and leaves destroy() a no-op, so a silent
+        // peer would keep the socket open after a cancel or timeout.
         client.destroy();
-        reject(hostKeyProblem ?? mapConnectError(err, { name: opts.name, who, address: opts.address, port, timeoutMs, tried }));
+        reject(err instanceof ApplianceError ? err : (hostKeyProblem ?? mapConnectError(err, { name: opts.name, who, address: opts.address, port, timeoutMs, tried })));
       };
       client.once('ready', () => {
         if (settled) return;
         settled = true;
         clearTimeout(guard);
+        opts.signal?.removeEventListener('abort', onAbort);
         resolve();
       });
       client.on('error', fail);

@@ -1,7 +1,7 @@
 import { stat, readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { isApplianceError } from '../errors.js';
+import { isApplianceError, throwIfAborted } from '../errors.js';
 import { readSecrets, type Site, type SiteHost } from '../site/index.js';
 import { openTarget, siteAuditSink } from './open.js';
 import type { SshTarget } from './ssh-target.js';
@@ -32,15 +32,30 @@ const skipped = (why: string): CheckOutcome => ({ ok: false, detail: `not checke
  * key), sudo, and free space of / and /var (compared with the bundle size when the site names
  * a bundle). Never throws for a host's failure: each result says what failed.
  */
-export async function testTargets(site: Site, passphrase: string, opts: { connectTimeoutMs?: number; hosts?: string[]; audit?: AuditSink } = {}): Promise<TargetTestResult[]> {
+export async function testTargets(
+  site: Site,
+  passphrase: string,
+  opts: { connectTimeoutMs?: number; hosts?: string[]; audit?: AuditSink; signal?: AbortSignal } = {},
+): Promise<TargetTestResult[]> {
   const secrets = await readSecrets(site.dir, passphrase);
   const bundleBytes = site.config.bundle ? await pathSize(join(site.dir, '.'), site.config.bundle.path).catch(() => undefined) : undefined;
   const audit = opts.audit ?? siteAuditSink(site);
   const hosts = site.config.hosts.filter((h) => !opts.hosts || opts.hosts.includes(h.name));
-  return Promise.all(hosts.map((h) => testHost(h, secrets, site.dir, opts.connectTimeoutMs ?? 10_000, audit, bundleBytes)));
+  const results = await Promise.all(hosts.map((h) => testHost(h, secrets, site.dir, opts.connectTimeoutMs ?? 10_000, audit, bundleBytes, opts.signal)));
+  // A cancelled test answers CANCELLED, not a list of hosts that merely look unreachable.
+  throwIfAborted(opts.signal);
+  return results;
 }
 
-async function testHost(host: SiteHost, secrets: Record<string, string>, siteDir: string, timeoutMs: number, audit: AuditSink, bundleBytes: number | undefined): Promise<TargetTestResult> {
+async function testHost(
+  host: SiteHost,
+  secrets: Record<string, string>,
+  siteDir: string,
+  timeoutMs: number,
+  audit: AuditSink,
+  bundleBytes: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<TargetTestResult> {
   const r: TargetTestResult = {
     host: host.name,
     address: host.address,
@@ -51,11 +66,11 @@ async function testHost(host: SiteHost, secrets: Record<string, string>, siteDir
     sudo: skipped('not logged in'),
     disk: { ...skipped('not logged in'), mounts: [] },
   };
-  r.reachable = await tcpProbe(host.address, host.port, timeoutMs);
+  r.reachable = await tcpProbe(host.address, host.port, timeoutMs, signal);
   if (!r.reachable.ok) return r;
   let target: SshTarget | undefined;
   try {
-    target = await openTarget(host, secrets, { siteDir, audit, connectTimeoutMs: timeoutMs });
+    target = await openTarget(host, secrets, { siteDir, audit, connectTimeoutMs: timeoutMs, ...(signal ? { signal } : {}) });
     r.auth = { ok: true, detail: `${host.user} logged in (${target.negotiated?.cipher ?? 'ssh'})`, presentedHostKey: target.presentedHostKey };
   } catch (e) {
     r.auth = failure(e);
@@ -100,14 +115,18 @@ function failure(e: unknown): CheckOutcome {
 }
 
 /** A plain TCP connect: tells "no route / no sshd" apart from SSH problems. */
-function tcpProbe(address: string, port: number, timeoutMs: number): Promise<CheckOutcome & { ms?: number }> {
+function tcpProbe(address: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<CheckOutcome & { ms?: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
     const sock = connect({ host: address, port });
+    const onAbort = () => done({ ok: false, code: 'CANCELLED', detail: 'cancelled by the user' });
     const done = (o: CheckOutcome & { ms?: number }) => {
+      signal?.removeEventListener('abort', onAbort);
       sock.destroy();
       resolve(o);
     };
+    if (signal?.aborted) return done({ ok: false, code: 'CANCELLED', detail: 'cancelled by the user' });
+    signal?.addEventListener('abort', onAbort, { once: true });
     sock.setTimeout(timeoutMs, () => done({ ok: false, code: 'UNREACHABLE', detail: `no TCP answer from ${address}:${port} within ${timeoutMs / 1000} s` }));
     sock.once('connect', () => done({ ok: true, ms: Math.round(performance.now() - started), detail: `port ${port} open` }));
     sock.once('error', (err: NodeJS.ErrnoException) => done({ ok: false, code: 'UNREACHABLE', detail: `${address}:${port}: ${err.code === 'ECONNREFUSED' ? 'connection refused (is sshd running?)' : err.code === 'EHOSTUNREACH' ? 'no route to host' : err.message}` }));
