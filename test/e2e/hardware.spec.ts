@@ -11,7 +11,8 @@ test('the Hardware screen shows this machine\'s real cores and memory', async ({
   await page.getByTestId('nav-hardware').click();
   await expect(page.getByTestId('hardware-screen')).toBeVisible();
   const cpu = page.getByTestId('hw-cpu');
-  await expect(cpu).toContainText(`${cpus().length} threads`);
+  // Detection reads every NIC and disk: seconds on a busy machine with lab interfaces, so wait for it.
+  await expect(cpu).toContainText(`${cpus().length} threads`, { timeout: 30_000 });
   const gib = (totalmem() / 1024 ** 3).toFixed(1);
   await expect(page.getByTestId('hw-memory')).toContainText(`${gib} GiB`);
   await expect(page.getByTestId('hw-filesystems')).toContainText('/');
