@@ -7,8 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { CallResult } from '../../electron/api/contract.js';
-import type { ConsoleServerMessage } from '../../electron/console/protocol.js';
+import { openConsoleSocket } from '../support/console-socket.js';
 
 /*
  * No input may stop the console host. The host runs in a child process (test/unit/console-child.ts)
@@ -85,32 +84,7 @@ function raw(bytes: string | Buffer, then?: (sock: import('node:net').Socket, re
   });
 }
 
-async function openSocket() {
-  const ws = new WebSocket(new URL('api', base).href.replace(/^http/, 'ws'), { headers: { Origin: origin, Cookie: cookie } });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-  const pending = new Map<number, (r: CallResult) => void>();
-  ws.on('message', (data) => {
-    const m = JSON.parse(String(data)) as ConsoleServerMessage;
-    if (m.type === 'result') pending.get(m.id)?.(m.result);
-  });
-  ws.on('error', () => {});
-  let next = 1;
-  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-  return {
-    ws,
-    closed,
-    call: (method: string, envelope: unknown) =>
-      new Promise<CallResult>((resolve) => {
-        const id = next++;
-        pending.set(id, resolve);
-        ws.send(JSON.stringify({ type: 'call', id, method, envelope }));
-      }),
-  };
-}
+const openSocket = () => openConsoleSocket(new URL('api', base).href.replace(/^http/, 'ws'), { Origin: origin, Cookie: cookie });
 
 let calls = 0;
 /** The process is alive, the socket opened before the attacks answers, and the app is still served. */

@@ -3,10 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { CallResult } from '../../electron/api/contract.js';
-import type { ConsoleServerMessage } from '../../electron/console/protocol.js';
 import { startConsole, type ConsoleServer } from '../../electron/console/server.js';
+import { openConsoleSocket } from '../support/console-socket.js';
 
 /*
  * A closed tab cancels what it started, even after a call that reused the running task's id
@@ -22,29 +20,8 @@ let silent: Server;
 const conns: Socket[] = [];
 const closed: Socket[] = [];
 
-async function connect() {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${server.prefix}api?token=${server.token}`, { headers: { Origin: `http://127.0.0.1:${server.port}` } });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const pending = new Map<number, (r: CallResult) => void>();
-  ws.on('message', (data) => {
-    const m = JSON.parse(String(data)) as ConsoleServerMessage;
-    if (m.type === 'result') pending.get(m.id)?.(m.result);
-  });
-  let next = 1;
-  return {
-    ws,
-    call: (method: string, envelope: unknown) =>
-      new Promise<CallResult>((resolve) => {
-        const id = next++;
-        pending.set(id, resolve);
-        ws.send(JSON.stringify({ type: 'call', id, method, envelope }));
-      }),
-    close: () => new Promise<void>((resolve) => (ws.once('close', () => resolve()), ws.close())),
-  };
-}
+const connect = () =>
+  openConsoleSocket(`ws://127.0.0.1:${server.port}${server.prefix}api?token=${server.token}`, { Origin: `http://127.0.0.1:${server.port}` });
 
 /**
  * The SSH connection of the `n`th targets.test (1-based): each task first opens and closes a

@@ -8,7 +8,7 @@ import { calls, ipcChannel, methods, type CallResult } from '../../electron/api/
 import { createDispatcher } from '../../electron/api/dispatch.js';
 import { handlers } from '../../electron/api/handlers.js';
 import { startConsole, type ConsoleServer } from '../../electron/console/server.js';
-import type { ConsoleServerMessage } from '../../electron/console/protocol.js';
+import { openConsoleSocket } from '../support/console-socket.js';
 import { registerIpc } from '../../electron/main/ipc.js';
 import { RecordingIpcMain, RecordingSender } from '../doubles/electron-ipc-main.js';
 
@@ -104,48 +104,12 @@ describe('console host', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A WebSocket session: call() resolves with the result matched by id; errors are collected. */
-  async function connect(url = wsUrl, headers: Record<string, string> = { Origin: origin }) {
-    const ws = new WebSocket(url, { headers });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
-      ws.once('error', reject);
-    });
-    const pending = new Map<number, (r: CallResult) => void>();
-    const errors: string[] = [];
-    const errorWaiters: (() => void)[] = [];
-    ws.on('message', (data) => {
-      const m = JSON.parse(String(data)) as ConsoleServerMessage;
-      if (m.type === 'result') pending.get(m.id)?.(m.result);
-      if (m.type === 'error') {
-        errors.push(m.message);
-        errorWaiters.splice(0).forEach((w) => w());
-      }
-    });
-    let next = 1;
-    return {
-      ws,
-      errors,
-      call: (method: string, envelope: unknown) =>
-        new Promise<CallResult>((resolve) => {
-          const id = next++;
-          pending.set(id, resolve);
-          ws.send(JSON.stringify({ type: 'call', id, method, envelope }));
-        }),
-      sendRaw: (text: string) =>
-        new Promise<void>((resolve) => {
-          errorWaiters.push(resolve);
-          ws.send(text);
-        }),
-      close: () => ws.close(),
-    };
-  }
+  const connect = (url = wsUrl, headers: Record<string, string> = { Origin: origin }) => openConsoleSocket(url, headers);
 
   async function rejection(url: string, headers: Record<string, string>): Promise<number | undefined> {
     try {
       const s = await connect(url, headers);
-      s.close();
+      await s.close();
       return undefined;
     } catch (e) {
       return (e as { status?: number }).status;
@@ -177,7 +141,7 @@ describe('console host', () => {
       }
       expect(await s.call('app.info', { task: 'x', input: {} })).toMatchObject({ ok: true, value: { host: 'console' } });
     } finally {
-      s.close();
+      await s.close();
     }
   });
 
@@ -214,7 +178,7 @@ describe('console host', () => {
       expect(s.ws.readyState).toBe(WebSocket.OPEN);
       expect(await s.call('app.info', { task: 'after', input: {} })).toMatchObject({ ok: true });
     } finally {
-      s.close();
+      await s.close();
     }
   });
 
@@ -226,7 +190,7 @@ describe('console host', () => {
       const c = await s.call('task.cancel', { task: 't2', input: { task: 5 } });
       expect(c).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     } finally {
-      s.close();
+      await s.close();
     }
   });
 });
