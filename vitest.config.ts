@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 // Two projects: fast unit tests (no root, no network) and integration tests against the
 // practice lab (real sshd nodes in network namespaces). Integration files share one lab,
 // brought up once by the global setup, so they run one file at a time.
+// Spawned CLIs print plain text under test: picocolors turns colours on whenever CI is set.
+process.env.NO_COLOR = '1';
+
 export default defineConfig({
   test: {
     projects: [
