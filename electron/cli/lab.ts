@@ -1,6 +1,19 @@
+import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { ApplianceError } from '../engine/errors.js';
-import { DEFAULT_LAB_NAME, labDown, labStatus, labUp, MAX_NODES, type LabStatus } from '../engine/lab/index.js';
+import {
+  DEFAULT_LAB_NAME,
+  labDown,
+  labSshArgv,
+  labStatus,
+  labUp,
+  MAX_NODES,
+  parseNodeOverrides,
+  parseSize,
+  validateProfile,
+  type LabStatus,
+  type NodeProfile,
+} from '../engine/lab/index.js';
 import { action, cliEventSink, EXIT, formatTable, printJson } from './output.js';
 
 interface CommonOpts {
@@ -13,19 +26,29 @@ interface CommonOpts {
 export function registerLab(program: Command): Command {
   const lab = program
     .command('lab')
-    .description('Practice lab: fake servers (namespaces + sshd, optional dockerd) on this machine, for rehearsals and tests');
+    .description('Practice lab: fake servers (namespaces, real systemd, sshd; optional Docker) on this machine, for rehearsals and tests');
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
 
   lab
     .command('up')
     .description('Start a lab (builds the base root filesystem once, ~1 min; then a few seconds)')
     .option('--nodes <n>', `number of nodes, 1-${MAX_NODES}`, '3')
-    .option('--docker', 'run dockerd in every node')
+    .option('--profile <profile>', 'node profile: bare (systemd, sshd, sudo; no container engine) or docker (bare + Docker Engine + Compose v2)', 'bare')
+    .option('--node-profile <node=profile>', 'profile of one node, e.g. node1=docker (repeatable)', collect, [])
+    .option('--docker', 'same as --profile docker')
+    .option('--data-size <size>', 'size of every node\'s /data filesystem, e.g. 2G (default 4G, docker nodes 16G)')
+    .option('--node-data-size <node=size>', 'size of one node\'s /data, e.g. node2=512M (repeatable)', collect, [])
     .option('--name <name>', 'lab name (several labs can coexist)', DEFAULT_LAB_NAME)
     .option('--state-dir <dir>', 'state directory (default $APPLIANCE_LAB_DIR or /var/lib/airgap-appliance/lab)')
     .option('--json', 'print the lab status as JSON')
     .action(
-      action(async (opts: CommonOpts & { nodes: string; docker?: boolean }) => {
+      action(async (opts: CommonOpts & { nodes: string; docker?: boolean; profile: string; nodeProfile: string[]; dataSize?: string; nodeDataSize: string[] }) => {
         if (!/^\d+$/.test(opts.nodes)) throw new ApplianceError('VALIDATION', `--nodes must be a whole number (got "${opts.nodes}").`);
+        const nodeProfiles: Record<string, NodeProfile> = {};
+        for (const [n, p] of Object.entries(parseNodeOverrides(opts.nodeProfile, '--node-profile'))) nodeProfiles[n] = validateProfile(p);
+        const nodeDataSizes = parseNodeOverrides(opts.nodeDataSize, '--node-data-size');
+        // Checked here so a typo fails before anything is built.
+        for (const size of [...Object.values(nodeDataSizes), ...(opts.dataSize ? [opts.dataSize] : [])]) parseSize(size);
         // Ctrl-C cancels cleanly: labUp removes whatever it had created.
         const ac = new AbortController();
         const cancel = () => ac.abort();
@@ -35,7 +58,10 @@ export function registerLab(program: Command): Command {
           const status = await labUp({
             name: opts.name,
             nodes: Number(opts.nodes),
-            docker: !!opts.docker,
+            profile: opts.docker ? 'docker' : validateProfile(opts.profile),
+            nodeProfiles,
+            dataSize: opts.dataSize,
+            nodeDataSizes,
             stateDir: opts.stateDir,
             onEvent: cliEventSink({ quiet: opts.json }),
             signal: ac.signal,
@@ -65,6 +91,33 @@ export function registerLab(program: Command): Command {
     );
 
   lab
+    .command('ssh')
+    .description('Open a shell on a node (real ssh with the lab key and known_hosts), or run a command: lab ssh node1 -- systemctl status')
+    .argument('<node>', 'node name, e.g. node1')
+    .argument('[command...]', 'command to run instead of a shell (after --)')
+    .option('--user <user>', 'root or engineer', 'root')
+    .option('--name <name>', 'lab name', DEFAULT_LAB_NAME)
+    .option('--state-dir <dir>', 'state directory')
+    .action(
+      action(async (nodeName: string, command: string[], opts: CommonOpts & { user: string }) => {
+        if (!/^[a-z][a-z0-9_-]{0,31}$/.test(opts.user)) throw new ApplianceError('VALIDATION', `Invalid user name "${opts.user}".`);
+        const status = await labStatus({ name: opts.name, stateDir: opts.stateDir });
+        const node = status.nodes.find((n) => n.name === nodeName || n.netns === nodeName);
+        if (!node) {
+          const have = status.nodes.map((n) => n.name).join(', ');
+          throw new ApplianceError('NOT_FOUND', have ? `Lab "${opts.name}" has no node "${nodeName}" (it has ${have}).` : `Lab "${opts.name}" is down.`);
+        }
+        const [cmd, ...args] = labSshArgv(node, { user: opts.user, command, tty: command.length === 0 && process.stdin.isTTY });
+        const code = await new Promise<number>((resolve, reject) => {
+          const child = spawn(cmd!, args, { stdio: 'inherit' });
+          child.on('error', reject);
+          child.on('exit', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
+        });
+        return code;
+      }),
+    );
+
+  lab
     .command('down')
     .description('Stop a lab and remove everything it created (keeps the cached base root filesystem); safe to repeat')
     .option('--name <name>', 'lab name', DEFAULT_LAB_NAME)
@@ -87,17 +140,28 @@ export function renderLabStatus(s: LabStatus): string {
     `Lab "${s.name}": ${s.nodes.filter((n) => n.running).length}/${s.nodes.length} nodes running, bridge ${s.bridge}, subnet ${s.subnet}`,
     '',
     formatTable(
-      ['node', 'address', 'running', 'docker', 'pid', 'host key'],
-      s.nodes.map((n) => [n.name, n.address, n.running ? 'yes' : 'NO', n.docker ? 'yes' : 'no', n.pid, n.hostKeyFingerprint]),
+      ['node', 'address', 'running', 'profile', 'system', 'failed units', '/data', 'pid', 'host key'],
+      s.nodes.map((n) => [
+        n.name,
+        n.address,
+        n.running ? 'yes' : 'NO',
+        n.profile,
+        n.systemState,
+        n.failedUnits.join(' ') || '-',
+        n.dataBytes ? `${(n.dataBytes / 2 ** 30).toFixed(n.dataBytes % 2 ** 30 ? 2 : 0)}G` : '-',
+        n.pid,
+        n.hostKeyFingerprint,
+      ]),
     ),
     '',
     `key:         ${first.keyPath}`,
     `known_hosts: ${s.knownHostsPath}`,
     `ssh_config:  ${s.sshConfigPath}`,
     '',
-    'Connect (users root, or engineer without sudo):',
+    'Connect (users root, or engineer: sudo with its password, shown by `lab status --json` to root):',
     `  ssh -i ${first.keyPath} -o UserKnownHostsFile=${s.knownHostsPath} -o StrictHostKeyChecking=yes root@${first.address}`,
     `  ssh -F ${s.sshConfigPath} ${first.name}`,
+    `  appliance lab ssh ${first.name}${flag} [--user engineer] [-- command]`,
   ];
   if (s.nodes.some((n) => !n.running)) out.push('', `Some nodes are not running: appliance lab down${flag} && appliance lab up${flag}`);
   return out.join('\n');

@@ -11,20 +11,29 @@ import { removeTree } from './mounts.js';
 import { isAlive } from './processes.js';
 import { runStreaming } from './run.js';
 
-/** What goes into every node. Changing this list (or base-build.sh) builds a new base. */
+/**
+ * What goes into every node (the "bare" profile: a freshly installed server that boots systemd).
+ * Changing this list, MASKED_UNITS or base-build.sh builds a new base.
+ */
 export const BASE_PACKAGES = [
-  'openssh-server',
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'libpam-systemd',
+  'systemd-timesyncd',
+  'cron',
   'sudo',
+  'openssh-server',
   'iproute2',
   'procps',
-  'busybox-static',
-  'docker.io',
-  'docker-compose',
   'ca-certificates',
-  'tini',
+  'busybox-static',
+  'less',
 ] as const;
+/** Units that cannot work in a namespace node; why each is masked is in docs/lab.md. */
+export const MASKED_UNITS = ['console-getty.service', 'sys-kernel-debug.mount', 'sys-kernel-tracing.mount'] as const;
 export const BASE_SUITE = 'bookworm';
-const FORMAT = 1;
+const FORMAT = 2;
 const STAMP_FILE = '.appliance-base.json';
 const BUILD_SCRIPT = new URL('./base-build.sh', import.meta.url);
 const HOST_SOURCES = '/etc/apt/sources.list.d/debian.sources';
@@ -36,6 +45,7 @@ export interface BaseSpec {
   variant: 'minbase';
   mirror: string;
   packages: string[];
+  masked: string[];
   buildScriptSha256: string;
 }
 
@@ -70,13 +80,14 @@ export function hostMirror(suite = BASE_SUITE): string {
 }
 
 export function baseSpec(): BaseSpec {
-  for (const p of BASE_PACKAGES) if (!PKG_RE.test(p)) throw new ApplianceError('INTERNAL', `Bad package name ${p}`);
+  for (const p of [...BASE_PACKAGES, ...MASKED_UNITS]) if (!PKG_RE.test(p)) throw new ApplianceError('INTERNAL', `Bad package or unit name ${p}`);
   return {
     format: FORMAT,
     suite: BASE_SUITE,
     variant: 'minbase',
     mirror: hostMirror(),
     packages: [...BASE_PACKAGES],
+    masked: [...MASKED_UNITS],
     buildScriptSha256: createHash('sha256').update(readFileSync(BUILD_SCRIPT)).digest('hex'),
   };
 }
@@ -90,9 +101,15 @@ export function baseDirFor(stateDir: string, spec = baseSpec()): string {
   return path.join(stateDir, `base-${specHash(spec)}`);
 }
 
+/** The stamp that marks a finished build of `spec` (also used by docker-layer.ts). */
+export function stampFor(spec: object): string {
+  return JSON.stringify(spec, null, 2) + '\n';
+}
+export const STAMP_NAME = STAMP_FILE;
+
 function isComplete(dir: string, spec: BaseSpec): boolean {
   try {
-    return readFileSync(path.join(dir, STAMP_FILE), 'utf8') === JSON.stringify(spec, null, 2) + '\n';
+    return readFileSync(path.join(dir, STAMP_FILE), 'utf8') === stampFor(spec);
   } catch {
     return false;
   }
@@ -148,12 +165,12 @@ export async function ensureBaseRootfs(stateDir: string, opts: { onEvent: OnEven
       progress(1, 'base rootfs: packages');
       await runStreaming('unshare', ['--mount', '--propagation', 'private', '--', 'sh', fileURLToPath(BUILD_SCRIPT), tmp], {
         onLine: log,
-        env: { LAB_PACKAGES: spec.packages.join(' ') },
+        env: { LAB_PACKAGES: spec.packages.join(' '), LAB_MASK: spec.masked.join(' ') },
         signal,
       });
       throwIfAborted(signal);
       progress(2, 'base rootfs: finish');
-      await writeFile(path.join(tmp, STAMP_FILE), JSON.stringify(spec, null, 2) + '\n');
+      await writeFile(path.join(tmp, STAMP_FILE), stampFor(spec));
       await rename(tmp, dir);
       progress(3, 'base rootfs: done');
       onEvent({ type: 'log', task, stream: 'info', line: `Base root filesystem ready in ${((Date.now() - started) / 1000).toFixed(0)} s: ${dir}` });
@@ -192,6 +209,8 @@ async function pruneOldBases(stateDir: string, keep: string): Promise<void> {
   }
   for (const entry of readdirSync(stateDir)) {
     const p = path.join(stateDir, entry);
-    if (/^base-[0-9a-f]{12}$/.test(entry) && !inUse.has(p)) await removeTree(p);
+    // A docker layer (base-<hash>.docker-<hash>) belongs to its base and goes with it.
+    const owner = /^(base-[0-9a-f]{12})(?:\.docker-[0-9a-f]{12})?$/.exec(entry);
+    if (owner && !inUse.has(path.join(stateDir, owner[1]!))) await removeTree(p);
   }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cgroupEnv, hostCgroupLayout } from './cgroups.js';
+import { cgroupEnv, hostCgroupLayout, ownCgroupPaths } from './cgroups.js';
 import { parseMountInfo, mountsUnder } from './mounts.js';
 import { fingerprintOf } from './keys.js';
 
@@ -22,6 +22,16 @@ describe('host cgroup layout', () => {
       LAB_CGROUP_TMPFS: '1',
       LAB_CGROUPS: 'cgroup:cpu,cpuacct:cpu,cpuacct cgroup:systemd:xattr,name=systemd cgroup2:unified:nsdelegate',
     });
+  });
+
+  it("finds this process's own path in each hierarchy (combined controllers, named, unified)", () => {
+    const layout = hostCgroupLayout(parseMountInfo(HYBRID));
+    const own = ownCgroupPaths(layout, '4:cpu,cpuacct:/job/7\n9:name=systemd:/\n0::/x.slice\n3:memory:/not-mounted\n');
+    expect([...own.entries()]).toEqual([
+      ['cpu,cpuacct', '/job/7'],
+      ['systemd', '/'],
+      ['unified', '/x.slice'],
+    ]);
   });
 
   it('mounts pure cgroup v2 at the root', () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readMountInfo, type MountEntry } from './mounts.js';
 import { signal, sleep } from './processes.js';
@@ -45,23 +45,76 @@ export function cgroupEnv(layout: CgroupLayout): { LAB_CGROUP_TMPFS: string; LAB
   };
 }
 
-/** Cgroup directories a lab's dockerds created: /sys/fs/cgroup/<hierarchy>/lab-<lab>-nodeN (or at the root on pure v2). */
-export function labCgroupDirs(labName: string): string[] {
-  const re = new RegExp(`^lab-${labName}-node\\d+$`);
-  const roots = [CGROUP_ROOT];
-  try {
-    for (const d of readdirSync(CGROUP_ROOT, { withFileTypes: true })) if (d.isDirectory()) roots.push(path.join(CGROUP_ROOT, d.name));
-  } catch {
-    return [];
+/**
+ * This process's own path in each hierarchy of `layout` (from /proc/self/cgroup), keyed by the
+ * hierarchy's mount dir. A node's cgroup folder goes below it, so the node stays inside whatever
+ * limits the launching process lives under.
+ */
+export function ownCgroupPaths(layout: CgroupLayout, raw = readFileSync('/proc/self/cgroup', 'utf8')): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of raw.split('\n')) {
+    const m = /^(\d+):([^:]*):(\/.*)$/.exec(line.trim());
+    if (!m) continue;
+    const [, id, ctl, own] = m;
+    const h =
+      id === '0' && ctl === ''
+        ? layout.hierarchies.find((x) => x.fsType === 'cgroup2')
+        : layout.hierarchies.find((x) => x.fsType === 'cgroup' && ctl!.split(',').every((c) => x.options.split(',').includes(c)));
+    if (h && /^\/[A-Za-z0-9_.:@\/-]*$/.test(own!)) out.set(h.rel, own!);
   }
-  const out: string[] = [];
-  for (const r of roots) {
-    try {
-      for (const d of readdirSync(r, { withFileTypes: true })) if (d.isDirectory() && re.test(d.name)) out.push(path.join(r, d.name));
-    } catch {
-      // unreadable hierarchy
+  return out;
+}
+
+/** Name of a node's cgroup folder in every hierarchy. */
+export function nodeCgroupName(labName: string, nodeName: string): string {
+  return `lab-${labName}-${nodeName}`;
+}
+
+/**
+ * Makes the node's own folder in every hierarchy (below this process's own path) and returns
+ * them. A new cpuset starts with no CPUs and no memory nodes, and a process cannot join it
+ * until they are set: copy the parent's.
+ */
+export function createNodeCgroups(layout: CgroupLayout, labName: string, nodeName: string): string[] {
+  const own = ownCgroupPaths(layout);
+  const dirs: string[] = [];
+  for (const h of layout.hierarchies) {
+    const parent = path.join(CGROUP_ROOT, h.rel, own.get(h.rel) ?? '/');
+    const dir = path.join(parent, nodeCgroupName(labName, nodeName));
+    mkdirSync(dir, { recursive: true });
+    if (h.options.split(',').includes('cpuset')) {
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        if (existsSync(path.join(parent, f))) writeFileSync(path.join(dir, f), readFileSync(path.join(parent, f), 'utf8'));
+      }
     }
+    dirs.push(dir);
   }
+  return dirs;
+}
+
+/**
+ * A lab's node cgroup folders found by scanning (after a crash that lost the state file): any
+ * folder named lab-<lab>-nodeN up to a few levels below each hierarchy, without descending
+ * into what it finds.
+ */
+export function labCgroupDirs(labName: string, maxDepth = 5): string[] {
+  const re = new RegExp(`^lab-${labName}-node\\d+$`);
+  const out: string[] = [];
+  const walk = (d: string, depth: number) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(d, e.name);
+      if (re.test(e.name)) out.push(p);
+      else if (depth < maxDepth) walk(p, depth + 1);
+    }
+  };
+  walk(CGROUP_ROOT, 0);
   return out;
 }
 
@@ -90,12 +143,13 @@ function procsIn(dir: string): number[] {
 }
 
 /**
- * Removes a lab's cgroups, children first. Any process still inside (only after a crash) is
+ * Removes a lab's node cgroup folders (from the state and by scanning), children first: the
+ * node's systemd and dockerd leave empty init.scope, system.slice/... and docker folders. Any process still inside (only after a crash) is
  * killed first; a cgroup is only removable once its last task has been reaped, so retry briefly.
  */
-export async function removeLabCgroups(labName: string): Promise<string[]> {
+export async function removeLabCgroups(labName: string, known: string[] = []): Promise<string[]> {
   const left: string[] = [];
-  for (const top of labCgroupDirs(labName)) {
+  for (const top of new Set([...known, ...labCgroupDirs(labName)])) {
     for (const d of subdirsDeepestFirst(top)) {
       let ok = false;
       for (let i = 0; i < 30 && !ok; i++) {

@@ -14,6 +14,8 @@ export const HOST_TOOLS = {
   'ssh-keygen': 'openssh-client',
   ssh: 'openssh-client',
   iptables: 'iptables',
+  'mkfs.ext4': 'e2fsprogs',
+  losetup: 'mount',
 } as const;
 /** Only needed when the base root filesystem is not cached yet. */
 export const BUILD_TOOLS = { debootstrap: 'debootstrap', chroot: 'coreutils' } as const;

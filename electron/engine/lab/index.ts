@@ -1,16 +1,20 @@
 /**
  * The practice lab: real fake servers on this machine. Each node is a network namespace with its
- * own pid/mount/uts namespaces, an overlay root filesystem over a cached Debian bookworm base,
- * pivot_root, tini, sshd with its own ed25519 host key, and optionally dockerd. Nodes sit on one
- * Linux bridge with no default route. See docs/lab.md.
+ * own mount/uts/ipc/pid/cgroup namespaces, an overlay root filesystem over a cached Debian
+ * bookworm base (plus a docker layer for the docker profile), pivot_root, real systemd as PID 1
+ * with sshd, its own host key, machine-id, boot id and /data filesystem. Nodes sit on one Linux
+ * bridge with no default route. See docs/lab.md.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplianceError, isApplianceError, throwIfAborted } from '../errors.js';
 import { ignoreEvents, type OnEvent } from '../events/index.js';
 import { ensureBaseRootfs } from './base-rootfs.js';
-import { hostCgroupLayout } from './cgroups.js';
+import { createNodeCgroups, hostCgroupLayout } from './cgroups.js';
+import { createDataImage, loopDevicesAvailable } from './data-fs.js';
+import { ensureDockerLayer } from './docker-layer.js';
 import { assertRoot, assertTools, HOST_TOOLS } from './host-tools.js';
 import { ensureClientKey, fingerprintOf, writeKnownHosts, writeSshConfig } from './keys.js';
 import { acquireLock } from './lock.js';
@@ -30,24 +34,26 @@ import {
 } from './naming.js';
 import { addForwardRules, bridgeNetfilterOn, createBridge, createNodeNetwork, labLinks, labNetns, octetsInUse } from './network.js';
 import { prepareNodeFiles } from './node-files.js';
+import { resolveNodeSpecs, type NodeChoices } from './node-options.js';
 import { startNode } from './node-process.js';
 import { isAlive } from './processes.js';
-import { dockerAnswers, sshBanner, sshLogin, until } from './readiness.js';
+import { execInNode } from './node-exec.js';
+import { dockerAnswers, sshBanner, sshLogin, systemState, until } from './readiness.js';
 import type { LabNode, LabStatus } from './schema.js';
-import { readState, writeState, type LabState } from './state.js';
+import { readSecrets, readState, writeSecrets, writeState, type LabState } from './state.js';
 import { teardownLab } from './teardown.js';
 
 export { LabNode, LabStatus } from './schema.js';
 export { execInNode, nodeExecArgv, type NodeExecResult } from './node-exec.js';
 export { DEFAULT_LAB_NAME, DEFAULT_STATE_DIR, MAX_NODES } from './naming.js';
+export { labSshArgv } from './ssh.js';
+export { parseNodeOverrides, parseSize, PROFILES, validateProfile, type NodeProfile } from './node-options.js';
 
-export interface LabUpOptions {
+export interface LabUpOptions extends NodeChoices {
   /** Lab name (1-8 lowercase letters/digits), default "lab". Several labs can coexist. */
   name?: string;
   /** Number of nodes, 1..15, default 3. */
   nodes?: number;
-  /** Run dockerd in every node (vfs storage, cgroups mirrored from the host). */
-  docker?: boolean;
   /** State root; default APPLIANCE_LAB_DIR or /var/lib/airgap-appliance/lab. */
   stateDir?: string;
   onEvent?: OnEvent;
@@ -55,6 +61,7 @@ export interface LabUpOptions {
 }
 
 const SSH_READY_MS = 30_000;
+const BOOT_READY_MS = 90_000;
 const DOCKER_READY_MS = 120_000;
 
 function downHint(name: string): string {
@@ -62,15 +69,18 @@ function downHint(name: string): string {
 }
 
 /**
- * Brings a lab up and resolves once every node accepts SSH logins with the lab key (and, with
- * `docker`, answers `docker info`). Builds the base root filesystem first if it is not cached.
+ * Brings a lab up and resolves once every node's systemd reports `running`, accepts SSH logins
+ * with the lab key and (docker profile) answers `docker info`. Builds the base root filesystem
+ * (and the docker layer, when a node needs it) first if they are not cached. Throws FAILED when a
+ * node boots `degraded`, naming the failed units.
  * Throws PERMISSION when not root, UNSUPPORTED when host tools are missing, CONFLICT when the
  * lab is already up. Anything it created is removed again if it fails or is cancelled.
  */
 export async function labUp(opts: LabUpOptions = {}): Promise<LabStatus> {
   const name = validateLabName(opts.name ?? DEFAULT_LAB_NAME);
   const count = validateNodeCount(opts.nodes ?? 3);
-  const docker = opts.docker ?? false;
+  const specs = resolveNodeSpecs(count, opts);
+  const anyDocker = specs.some((s) => s.profile === 'docker');
   const stateDir = resolveStateDir(opts.stateDir);
   const onEvent = opts.onEvent ?? ignoreEvents;
   const signal = opts.signal;
@@ -102,44 +112,55 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabStatus> {
 
     step('base', 'running', 'Base root filesystem');
     const baseDir = await ensureBaseRootfs(stateDir, { onEvent, task, signal });
+    const dockerLayerDir = anyDocker ? await ensureDockerLayer(baseDir, { onEvent, task, signal }) : undefined;
     step('base', 'done');
     throwIfAborted(signal);
 
     const octet = pickSubnetOctet(name, await octetsTaken(lab));
+    const useLoop = loopDevicesAvailable();
+    if (!useLoop) info('No loop devices on this host: each node\'s /data is a tmpfs of the set size (in RAM).');
     const nodes = Array.from({ length: count }, (_, i) => nodeNames(lab, i + 1));
     const state: LabState = {
-      version: 1,
+      version: 2,
       name,
       stateDir,
       baseDir,
+      ...(dockerLayerDir ? { dockerLayerDir } : {}),
       bridge: lab.bridge,
       octet,
       subnet: subnetOf(octet),
-      docker,
       createdAt: new Date().toISOString(),
       ready: false,
-      nodes: nodes.map((n) => ({
+      nodes: nodes.map((n, i) => ({
         name: n.name,
         index: n.index,
         netns: n.netns,
         vethHost: n.vethHost,
         address: nodeAddress(octet, n.index),
-        cgroupParent: n.cgroupParent,
+        profile: specs[i]!.profile,
+        segment: specs[i]!.segment,
+        dataBytes: specs[i]!.dataBytes,
+        dataImage: useLoop ? n.dataImage : 'tmpfs',
+        cgroupDirs: [],
       })),
     };
     // Written before the first resource exists, so teardown after a crash knows what to undo.
     await mkdir(lab.labDir, { recursive: true, mode: 0o755 });
     created = true;
     await writeState(lab.statePath, state);
+    // The admin user's sudo password: one per lab, a lab secret (root-only file, never logged).
+    const engineerPassword = randomBytes(12).toString('base64url');
+    await writeSecrets(lab.secretsPath, { engineerPassword });
 
     step('files', 'running', 'Keys and node files');
     const clientPub = await ensureClientKey(lab.keyPath, name);
     const hosts = state.nodes.map((n) => ({ name: n.name, address: n.address, netns: n.netns }));
     const hostPubs = await Promise.all(
       nodes.map((n) =>
-        prepareNodeFiles({ baseDir, node: n, labName: name, clientPublicKey: clientPub, hosts, bridgeAddress: bridgeAddress(octet), docker }),
+        prepareNodeFiles({ baseDir, node: n, labName: name, clientPublicKey: clientPub, hosts, bridgeAddress: bridgeAddress(octet), profile: state.nodes[n.index - 1]!.profile }),
       ),
     );
+    if (useLoop) await Promise.all(nodes.map((n, i) => createDataImage(n.dataImage, specs[i]!.dataBytes)));
     state.nodes.forEach((n, i) => (n.hostKeyFingerprint = fingerprintOf(hostPubs[i]!)));
     await writeKnownHosts(
       lab.knownHostsPath,
@@ -164,23 +185,46 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabStatus> {
 
     step('nodes', 'running', `Starting ${count} node(s)`);
     const cgroups = hostCgroupLayout();
-    if (docker && cgroups.hierarchies.length === 0) {
-      throw new ApplianceError('UNSUPPORTED', 'dockerd in the lab needs cgroups, and no cgroup hierarchy is mounted under /sys/fs/cgroup on this machine.');
+    if (cgroups.hierarchies.length === 0) {
+      throw new ApplianceError('UNSUPPORTED', 'systemd in lab nodes needs cgroups, and no cgroup hierarchy is mounted under /sys/fs/cgroup on this machine.');
     }
     for (const [i, n] of nodes.entries()) {
-      const p = await startNode(n, { baseDir, docker, cgroups });
-      Object.assign(state.nodes[i]!, p);
+      const ns = state.nodes[i]!;
+      // Recorded right after they exist; a crash in between is covered by teardown's scan.
+      const dirs = createNodeCgroups(cgroups, name, n.name);
+      ns.cgroupDirs = dirs;
+      await writeState(lab.statePath, state);
+      const lowerDir = ns.profile === 'docker' ? `${dockerLayerDir!}:${baseDir}` : baseDir;
+      const p = await startNode(n, { lowerDir, cgroups, cgroupDirs: dirs, bootIdFile: n.bootIdFile, dataImage: useLoop ? n.dataImage : null, dataBytes: ns.dataBytes });
+      Object.assign(ns, p);
       await writeState(lab.statePath, state);
       onEvent({ type: 'progress', task, label: 'start nodes', done: i + 1, total: count, unit: 'items' });
     }
     step('nodes', 'done');
 
-    step('ready', 'running', docker ? 'Waiting for sshd and dockerd' : 'Waiting for sshd');
+    step('ready', 'running', 'Waiting for systemd, sshd (and dockerd)');
     let ready = 0;
     await Promise.all(
       state.nodes.map(async (n, i) => {
         const node = nodes[i]!;
         const alive = () => isAlive(n.pid!, n.startTime);
+        const ref = { ...n, pid: n.pid! };
+        // systemd first: `is-system-running --wait` returns once the boot job queue is empty.
+        let sys = { state: 'unknown', failedUnits: [] as string[] };
+        await until(async () => {
+          if (!alive()) return true;
+          sys = await systemState(ref, { wait: true, timeoutMs: BOOT_READY_MS });
+          // "offline": PID 1 does not answer on its private socket yet (very early boot).
+          return !['unknown', 'offline', 'starting', 'initializing'].includes(sys.state);
+        }, BOOT_READY_MS, 250, signal);
+        throwIfAborted(signal);
+        if (!alive()) throw new ApplianceError('FAILED', `${n.name}: the node exited while booting. See ${node.consoleLog}.`);
+        if (sys.state !== 'running') {
+          const failed = sys.failedUnits.length ? `; failed units: ${sys.failedUnits.join(', ')}` : '';
+          throw new ApplianceError('FAILED', `${n.name}: systemd is "${sys.state}" after boot${failed}. Inspect with \`appliance lab ssh ${n.name}${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`} -- systemctl --failed\`.`, { failedUnits: sys.failedUnits });
+        }
+        const pw = await execInNode(ref, ['chpasswd'], { input: `engineer:${engineerPassword}\n`, timeoutMs: 15_000 });
+        if (pw.exitCode !== 0) throw new ApplianceError('FAILED', `${n.name}: setting the engineer's password failed: ${pw.stderr.trim()}`);
         const banner = await until(async () => !alive() || (await sshBanner(n.address, 22, 1000)), SSH_READY_MS, 100, signal);
         throwIfAborted(signal);
         if (!banner || !alive()) {
@@ -191,14 +235,14 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabStatus> {
           login = await sshLogin({ address: n.address, keyPath: lab.keyPath, knownHostsPath: lab.knownHostsPath, user: 'root' });
         }
         if (!login.ok) throw new ApplianceError('FAILED', `${n.name}: ssh login with the lab key failed: ${login.error}. See ${node.consoleLog}.`);
-        if (docker) {
-          const ok = await until(async () => !alive() || (await dockerAnswers({ ...n, pid: n.pid! })), DOCKER_READY_MS, 250, signal);
+        if (n.profile === 'docker') {
+          const ok = await until(async () => !alive() || (await dockerAnswers(ref)), DOCKER_READY_MS, 250, signal);
           throwIfAborted(signal);
           if (!ok || !alive()) {
-            throw new ApplianceError('FAILED', `${n.name}: dockerd did not answer \`docker info\` within ${DOCKER_READY_MS / 1000} s. See /var/log/dockerd.log on the node.`);
+            throw new ApplianceError('FAILED', `${n.name}: docker.service did not answer \`docker info\` within ${DOCKER_READY_MS / 1000} s. See \`journalctl -u docker\` on the node.`);
           }
         }
-        info(docker ? 'sshd and dockerd ready' : 'sshd ready', n.name);
+        info(`systemd running, sshd${n.profile === 'docker' ? ', docker' : ''} ready`, n.name);
         onEvent({ type: 'progress', task, label: 'nodes ready', done: ++ready, total: count, unit: 'items' });
       }),
     );
@@ -239,7 +283,9 @@ async function octetsTaken(lab: LabNames): Promise<Set<number>> {
 
 /**
  * The lab as it is now. `nodes` is empty when the lab is down; each node's `running` is checked
- * for real (PID 1 alive and sshd answering with an SSH banner). Works without root.
+ * for real (PID 1 alive and sshd answering with an SSH banner). Works without root; as root it
+ * also asks each node's systemd for its state and failed units, and includes the engineer's
+ * sudo password (from the root-only secrets file).
  */
 export async function labStatus(opts: { name?: string; stateDir?: string } = {}): Promise<LabStatus> {
   const name = validateLabName(opts.name ?? DEFAULT_LAB_NAME);
@@ -249,10 +295,13 @@ export async function labStatus(opts: { name?: string; stateDir?: string } = {})
   if (!state) {
     return { name, stateDir, bridge: lab.bridge, subnet: subnetOf(preferredSubnetOctet(name)), knownHostsPath: '', sshConfigPath: '', nodes: [] };
   }
+  const root = process.getuid?.() === 0;
+  const secrets = root ? readSecrets(lab.secretsPath) : null;
   const nodes: LabNode[] = await Promise.all(
     state.nodes.map(async (n) => {
       const alive = !!n.pid && isAlive(n.pid, n.startTime);
       const running = alive && (await sshBanner(n.address, 22, 2000));
+      const sys = alive && root ? await systemState({ ...n, pid: n.pid! }).catch(() => null) : null;
       return {
         name: n.name,
         address: n.address,
@@ -262,9 +311,15 @@ export async function labStatus(opts: { name?: string; stateDir?: string } = {})
         hostKeyFingerprint: n.hostKeyFingerprint ?? 'SHA256:unknown',
         knownHostsPath: lab.knownHostsPath,
         netns: n.netns,
-        docker: state.docker,
+        docker: n.profile === 'docker',
         running,
         ...(alive && n.pid ? { pid: n.pid } : {}),
+        profile: n.profile,
+        segment: n.segment,
+        systemState: sys?.state ?? 'unknown',
+        failedUnits: sys?.failedUnits ?? [],
+        dataBytes: n.dataBytes,
+        ...(secrets ? { sudoPassword: secrets.engineerPassword } : {}),
       };
     }),
   );
@@ -272,7 +327,7 @@ export async function labStatus(opts: { name?: string; stateDir?: string } = {})
 }
 
 /**
- * Takes a lab down completely: nodes (SIGTERM to each node's PID 1, SIGKILL after a timeout),
+ * Takes a lab down completely: nodes (SIGRTMIN+4 to each node's systemd, SIGKILL after a timeout),
  * stray processes, iptables rules, netns, veths, bridge, mounts, cgroups and the lab's files.
  * Works from the state file and by scanning, so it is safe after a crash and safe to run twice.
  * Keeps the cached base root filesystem.

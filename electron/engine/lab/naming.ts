@@ -76,6 +76,8 @@ export interface LabNames {
   knownHostsPath: string;
   sshConfigPath: string;
   lockPath: string;
+  /** engineer's sudo password and other lab secrets, mode 0600. */
+  secretsPath: string;
   /** Comment tagged on every iptables rule the lab adds, so teardown finds them after a crash. */
   iptablesComment: string;
 }
@@ -92,6 +94,7 @@ export function labNames(name: string, stateDir: string): LabNames {
     knownHostsPath: path.join(labDir, 'known_hosts'),
     sshConfigPath: path.join(labDir, 'ssh_config'),
     lockPath: path.join(stateDir, 'labs', `${name}.lock`),
+    secretsPath: path.join(labDir, 'secrets.json'),
     iptablesComment: `appliance-lab:${name}`,
   };
 }
@@ -101,13 +104,15 @@ export interface NodeNames {
   name: string;
   netns: string;
   vethHost: string;
-  /** cgroup parent for the node's dockerd, an absolute path in the host hierarchy. */
-  cgroupParent: string;
   dir: string;
   upperDir: string;
   workDir: string;
   rootDir: string;
   consoleLog: string;
+  /** A fresh UUID bound over the node's /proc/sys/kernel/random/boot_id. */
+  bootIdFile: string;
+  /** The node's /data filesystem image (sparse file, ext4, loop-mounted by node-init.sh). */
+  dataImage: string;
 }
 
 export function nodeNames(lab: LabNames, index: number): NodeNames {
@@ -118,12 +123,13 @@ export function nodeNames(lab: LabNames, index: number): NodeNames {
     name,
     netns: `${lab.name}-${name}`,
     vethHost: `labv${index}-${lab.name}`,
-    cgroupParent: `/lab-${lab.name}-${name}`,
     dir,
     upperDir: path.join(dir, 'upper'),
     workDir: path.join(dir, 'work'),
     rootDir: path.join(dir, 'root'),
     consoleLog: path.join(dir, 'console.log'),
+    bootIdFile: path.join(dir, 'boot_id'),
+    dataImage: path.join(dir, 'data.ext4'),
   };
 }
 

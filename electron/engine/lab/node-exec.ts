@@ -9,12 +9,12 @@ export interface NodeRef {
 }
 
 /**
- * argv that runs `argv` inside a node: its network namespace via `ip netns exec`, then its
- * mount, uts and pid namespaces via nsenter on the node's PID 1 (so "/" is the node's root).
+ * argv that runs `argv` inside a node: every namespace of the node's PID 1 (network, mount, uts,
+ * ipc, pid, cgroup) via nsenter, so "/" is the node's root and systemctl talks to its systemd.
  */
 export function nodeExecArgv(node: NodeRef, argv: readonly string[]): string[] {
   if (!node.pid) throw new ApplianceError('CONFLICT', `Node ${node.name} is not running.`);
-  return ['ip', 'netns', 'exec', node.netns, 'nsenter', '--target', String(node.pid), '--mount', '--uts', '--pid', '--', ...argv];
+  return ['nsenter', '--target', String(node.pid), '--net', '--mount', '--uts', '--ipc', '--pid', '--cgroup', '--', ...argv];
 }
 
 export interface NodeExecResult {

@@ -1,10 +1,10 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { lstatSync, readFileSync } from 'node:fs';
-import { chmod, chown, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateEd25519 } from './keys.js';
 import { dockerRanges, type NodeNames } from './naming.js';
-
-const SERVICES_SCRIPT = new URL('./node-services.sh', import.meta.url);
+import type { NodeProfile } from './node-options.js';
 
 /**
  * Creates `rel` (a directory path inside the node) in the overlay upper dir, giving each new
@@ -48,13 +48,13 @@ export interface PrepareNodeOptions {
   /** Every node of the lab, for /etc/hosts. */
   hosts: { name: string; address: string; netns: string }[];
   bridgeAddress: string;
-  docker: boolean;
+  profile: NodeProfile;
 }
 
 /**
  * Writes the node's own files into a fresh overlay upper dir: hostname, /etc/hosts, its own
- * ed25519 host key, authorized_keys for root and engineer, the services script and (with
- * docker) /etc/docker/daemon.json. Returns the host public key line.
+ * machine-id and ed25519 host key, authorized_keys for root and engineer, and (docker profile)
+ * /etc/docker/daemon.json; plus its boot id file next to the overlay. Returns the host public key line.
  */
 export async function prepareNodeFiles(o: PrepareNodeOptions): Promise<string> {
   const { baseDir, node } = o;
@@ -69,6 +69,9 @@ export async function prepareNodeFiles(o: PrepareNodeOptions): Promise<string> {
 
   const etc = await upperDir(baseDir, up, 'etc', root);
   await putFile(path.join(etc, 'hostname'), `${node.name}\n`, 0o644);
+  // Own machine-id and boot id: journald, D-Bus and `journalctl -b` tell nodes apart by them.
+  await putFile(path.join(etc, 'machine-id'), `${randomBytes(16).toString('hex')}\n`, 0o444);
+  await putFile(node.bootIdFile, `${randomUUID()}\n`, 0o444);
   const hostLines = o.hosts.map((h) => `${h.address}\t${h.name} ${h.netns}`);
   await putFile(
     path.join(etc, 'hosts'),
@@ -95,21 +98,12 @@ export async function prepareNodeFiles(o: PrepareNodeOptions): Promise<string> {
   const engSsh = await upperDir(baseDir, up, 'home/engineer/.ssh', { mode: 0o700, uid: home.uid, gid: home.gid });
   await putFile(path.join(engSsh, 'authorized_keys'), authorized, 0o600, home.uid, home.gid);
 
-  const sbin = await upperDir(baseDir, up, 'usr/local/sbin', root);
-  await copyFile(SERVICES_SCRIPT, path.join(sbin, 'lab-services'));
-  await chmod(path.join(sbin, 'lab-services'), 0o755);
-
-  if (o.docker) {
+  if (o.profile === 'docker') {
     const { bip, pool } = dockerRanges(node.index);
     const dockerDir = await upperDir(baseDir, up, 'etc/docker', root);
-    // Settings live here (not on the command line) so a test can restart dockerd by hand.
-    const daemon = {
-      'storage-driver': 'vfs',
-      'cgroup-parent': node.cgroupParent,
-      'exec-opts': ['native.cgroupdriver=cgroupfs'],
-      bip,
-      'default-address-pools': [{ base: pool, size: 24 }],
-    };
+    // Per-node settings only: storage and cgroup driver are flags in the layer's docker.service
+    // drop-in (dockerd refuses an option set in both places). Images live on the node's /data.
+    const daemon = { 'data-root': '/data/docker', bip, 'default-address-pools': [{ base: pool, size: 24 }] };
     await putFile(path.join(dockerDir, 'daemon.json'), JSON.stringify(daemon, null, 2) + '\n', 0o644);
   }
   return hostPub;

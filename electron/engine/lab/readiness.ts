@@ -49,6 +49,24 @@ export async function sshLogin(o: { address: string; keyPath: string; knownHosts
   return { ok: r.exitCode === 0, error: r.stderr.trim() };
 }
 
+export interface SystemState {
+  /** What `systemctl is-system-running` printed: running, degraded, starting, ... or "unknown". */
+  state: string;
+  failedUnits: string[];
+}
+
+/** The node's systemd state and failed units, asked inside the node (needs root). */
+export async function systemState(node: NodeRef, opts: { wait?: boolean; timeoutMs?: number } = {}): Promise<SystemState> {
+  const r = await execInNode(node, ['systemctl', 'is-system-running', ...(opts.wait ? ['--wait'] : [])], { timeoutMs: opts.timeoutMs ?? 10_000 });
+  const state = r.stdout.trim().split('\n').pop() || 'unknown';
+  let failedUnits: string[] = [];
+  if (state !== 'running') {
+    const f = await execInNode(node, ['systemctl', 'list-units', '--failed', '--plain', '--no-legend', '--no-pager'], { timeoutMs: 10_000 });
+    failedUnits = f.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter(Boolean);
+  }
+  return { state, failedUnits };
+}
+
 /** dockerd inside the node answers `docker info`. */
 export async function dockerAnswers(node: NodeRef): Promise<boolean> {
   const r = await execInNode(node, ['docker', 'info', '--format', '{{.ServerVersion}}'], { timeoutMs: 10_000 });

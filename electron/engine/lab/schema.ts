@@ -16,11 +16,24 @@ export const LabNode = z.object({
   knownHostsPath: z.string(),
   /** Network namespace holding the node, e.g. "lab-node1" (for `ip netns exec`). */
   netns: z.string(),
+  /** True for the docker profile (Docker Engine and Compose v2 installed and enabled). */
   docker: z.boolean(),
   /** Checked for real: the node's PID 1 is alive and sshd answers with an SSH banner. */
   running: z.boolean(),
-  /** Host PID of the node's PID 1 (tini), when known. */
+  /** Host PID of the node's PID 1 (systemd), when known. */
   pid: z.number().int().positive().optional(),
+  /** "bare" (systemd, sshd, sudo; no container engine) or "docker" (bare + Docker Engine + Compose v2). */
+  profile: z.enum(['bare', 'docker']),
+  /** Network segment of the node ("lab": the lab's one bridge). */
+  segment: z.string(),
+  /** `systemctl is-system-running` inside the node ("unknown" when it cannot be asked: down, or not root). */
+  systemState: z.string(),
+  /** Failed systemd units (`systemctl list-units --failed`), when known. */
+  failedUnits: z.array(z.string()).default([]),
+  /** Size in bytes of the node's /data filesystem. */
+  dataBytes: z.number().int().positive().optional(),
+  /** The admin user `engineer`'s sudo password; only present when the reader is root (a lab secret). */
+  sudoPassword: z.string().optional(),
 });
 
 /** A lab as a whole. `nodes` is empty when the lab is down. */

@@ -14,9 +14,17 @@ export const NodeState = z.object({
   netns: z.string(),
   vethHost: z.string(),
   address: z.string(),
-  cgroupParent: z.string(),
+  /** "bare" or "docker" (see profiles.ts). */
+  profile: z.enum(['bare', 'docker']),
+  /** Network segment the node sits on; one "lab" bridge today, a bridge per segment later. */
+  segment: z.string(),
+  /** Size of the node's /data filesystem in bytes, and its image file (loop-mounted ext4) or "tmpfs". */
+  dataBytes: z.number().int().positive(),
+  dataImage: z.string(),
+  /** The node's own cgroup folder in every host hierarchy: removed depth-first on teardown. */
+  cgroupDirs: z.array(z.string()).default([]),
   hostKeyFingerprint: z.string().optional(),
-  /** Host PID of the node's PID 1 (node-init.sh, then tini) and its kernel start time. */
+  /** Host PID of the node's PID 1 (node-init.sh, then systemd) and its kernel start time. */
   pid: z.number().int().positive().optional(),
   startTime: z.number().int().nonnegative().optional(),
   /** Host PID of the `unshare` parent. */
@@ -24,14 +32,15 @@ export const NodeState = z.object({
 });
 
 export const LabState = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   name: z.string(),
   stateDir: z.string(),
   baseDir: z.string(),
+  /** The docker profile's layer (lowerdir above the base), when a node uses it. */
+  dockerLayerDir: z.string().optional(),
   bridge: z.string(),
   octet: z.number().int().min(1).max(250),
   subnet: z.string(),
-  docker: z.boolean(),
   createdAt: z.string(),
   /** False until every node answered: a lab that never got ready is torn down, not reused. */
   ready: z.boolean(),
@@ -67,4 +76,24 @@ export async function writeState(file: string, state: LabState): Promise<void> {
   // Readable by everyone (no secrets in it) so `lab status` works without root.
   await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o644 });
   await rename(tmp, file);
+}
+
+/** Lab secrets (the engineer's sudo password): a separate file, mode 0600, root only. */
+export const LabSecrets = z.object({ engineerPassword: z.string() });
+export type LabSecrets = z.infer<typeof LabSecrets>;
+
+export async function writeSecrets(file: string, secrets: LabSecrets): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(secrets) + '\n', { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+/** The secrets, or null when missing or not readable by this user (not root). */
+export function readSecrets(file: string): LabSecrets | null {
+  try {
+    const parsed = LabSecrets.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }

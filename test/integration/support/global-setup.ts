@@ -1,6 +1,6 @@
 /**
  * vitest globalSetup for the integration project: brings up the shared practice lab "it"
- * (3 nodes, dockerd in each) once for the whole run, reusing it when it is already up and
+ * (3 nodes: node1 of the docker profile, node2 and node3 bare) once for the whole run, reusing it when it is already up and
  * healthy, and takes it down at the end unless KEEP_LAB=1. A lab it found running (kept by an
  * earlier KEEP_LAB=1 run, or in use by another run on this machine) is left running: only the
  * run that brought the lab up takes it down.
@@ -14,9 +14,18 @@ import { labDown } from '../../../electron/engine/lab/index.js';
 import { ensureLab } from '../../support/ensure-lab.js';
 import type { ApplianceEvent } from '../../../electron/engine/events/index.js';
 
-/** Name of the lab shared by all integration tests. Tests that need their own lab use another name. */
-export const IT_LAB_NAME = 'it';
+/**
+ * Name of the lab shared by all integration tests; APPLIANCE_IT_LAB overrides it so worktrees
+ * can run their suites side by side (with their own APPLIANCE_LAB_DIR). Tests that need their
+ * own lab use another name.
+ */
+export const IT_LAB_NAME = process.env.APPLIANCE_IT_LAB || 'it';
 export const IT_LAB_NODES = 3;
+/**
+ * node1 has Docker (demo images, docker tests); node2 and node3 are bare, like a freshly
+ * installed server (hardware probe, uploads, sudo, network verify).
+ */
+export const IT_LAB_PROFILES = { node1: 'docker' } as const;
 
 /** What the global setup hands to test files. */
 export interface LabAvailability {
@@ -49,7 +58,7 @@ async function bringUp(stateDir: string | undefined): Promise<LabAvailability> {
   if (process.getuid?.() !== 0) return { ...base, ok: false, reason: 'the practice lab needs root (run the integration tests as root)' };
   try {
     const t = Date.now();
-    const { started } = await ensureLab({ name: IT_LAB_NAME, nodes: IT_LAB_NODES, docker: true, stateDir, onEvent: progress });
+    const { started } = await ensureLab({ name: IT_LAB_NAME, nodes: IT_LAB_NODES, nodeProfiles: { ...IT_LAB_PROFILES }, stateDir, onEvent: progress });
     if (!started) {
       process.stderr.write(`[lab ${IT_LAB_NAME}] reusing the running lab; it stays up after the run\n`);
       return { ...base, ok: true, createdByThisRun: false };
