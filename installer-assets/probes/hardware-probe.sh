@@ -148,6 +148,12 @@ fi
 sec netlinks ls -l /sys/class/net
 tool ipaddr ip -o addr show
 
+# Init system: PID 1's name (systemd, init, tini, ...), readable by any user.
+readf init /proc/1/comm
+# Time sync services: which unit exists and its state (a container's systemd skips timesyncd
+# on ConditionVirtualization=!container: ConditionResult=no says so).
+tool timeunits systemctl show -p Id -p LoadState -p ActiveState -p SubState -p ConditionResult systemd-timesyncd.service chrony.service ntp.service ntpsec.service openntpd.service
+
 # Time sync: the first tool that knows.
 tool timedatectl timedatectl show -p NTPSynchronized --value
 tool chronyc chronyc -n tracking

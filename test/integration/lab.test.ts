@@ -1,13 +1,14 @@
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDown, labStatus, labUp, type LabStatus } from '../../electron/engine/lab/index.js';
-import { describeWithLab, nodeExec, sshArgs, testLab } from './support/lab.js';
+import { describeWithLab, nodeExec, sshArgs, testLab, testLabName } from './support/lab.js';
 
 // Its own lab, so bringing it up and down never disturbs the shared lab "it".
-const NAME = 'labt';
+const NAME = testLabName('labt');
+const MiB = 2 ** 20;
 const REPO = path.resolve(import.meta.dirname, '../..');
 const PERMISSION_MESSAGE = 'The practice lab needs root (network namespaces, mounts). Run as root or with sudo.';
 
@@ -22,12 +23,12 @@ async function sshFingerprint(pubKeyLine: string): Promise<string> {
   }
 }
 
-describeWithLab('practice lab: up, status, ssh, isolation, down (lab "labt")', () => {
+describeWithLab('practice lab: 3 bare systemd nodes: up, status, ssh, sudo, /data, isolation, down (own lab)', () => {
   let lab: LabStatus;
 
   beforeAll(async () => {
     await labDown({ name: NAME }); // a previous run that crashed must not make this one fail
-    lab = await labUp({ name: NAME, nodes: 3 });
+    lab = await labUp({ name: NAME, nodes: 3, dataSize: '256M', nodeDataSizes: { node3: '64M' } });
   });
   afterAll(async () => {
     await labDown({ name: NAME }).catch(() => {});
@@ -42,6 +43,8 @@ describeWithLab('practice lab: up, status, ssh, isolation, down (lab "labt")', (
     for (const n of st.nodes) {
       expect(n.running).toBe(true);
       expect(n.docker).toBe(false);
+      expect(n).toMatchObject({ profile: 'bare', segment: 'lab', systemState: 'running', failedUnits: [] });
+      expect(n.sudoPassword).toMatch(/^\S{12,}$/);
       expect(n.address.startsWith(prefix)).toBe(true);
       // The key file inside the node...
       const pub = (await nodeExec(n, ['cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).stdout.trim();
@@ -53,13 +56,20 @@ describeWithLab('practice lab: up, status, ssh, isolation, down (lab "labt")', (
     expect(new Set(st.nodes.map((n) => n.hostKeyFingerprint)).size).toBe(3);
   });
 
-  it('real ssh with the printed key and known_hosts reaches each node; engineer has no sudo', async () => {
+  it('over ssh as engineer: systemd running, the login in journalctl -u ssh, no docker, sudo only with the password', async () => {
     for (const n of lab.nodes) {
       const { stdout } = await execa('ssh', [...sshArgs(n), 'hostname']);
       expect(stdout.trim()).toBe(n.name);
-      const eng = await execa('ssh', [...sshArgs(n, 'engineer'), 'id -un; sudo -n true'], { reject: false });
-      expect(eng.stdout.trim()).toBe('engineer');
-      expect(eng.exitCode).not.toBe(0);
+      const eng = await execa('ssh', [...sshArgs(n, 'engineer'), 'id -un; systemctl is-system-running']);
+      expect(eng.stdout.trim().split('\n')).toEqual(['engineer', 'running']);
+      expect((await execa('ssh', [...sshArgs(n, 'engineer'), 'command -v docker'], { reject: false })).exitCode).not.toBe(0);
+      // No passwordless sudo...
+      expect((await execa('ssh', [...sshArgs(n, 'engineer'), 'sudo -n true'], { reject: false })).exitCode).not.toBe(0);
+      // ...but sudo with the lab's password works, and shows the engineer's logins in sshd's journal.
+      const journal = await execa('ssh', [...sshArgs(n, 'engineer'), 'sudo -S -p "" journalctl -u ssh --no-pager'], { input: `${n.sudoPassword}\n` });
+      expect(journal.stdout).toMatch(/Accepted publickey for engineer from /);
+      const wrong = await execa('ssh', [...sshArgs(n, 'engineer'), 'sudo -S -p "" true'], { input: 'not-the-password\n', reject: false });
+      expect(wrong.exitCode).not.toBe(0);
     }
     // The known_hosts pins: a node presenting another key is refused.
     const dir = mkdtempSync(path.join(tmpdir(), 'labt-'));
@@ -85,8 +95,34 @@ describeWithLab('practice lab: up, status, ssh, isolation, down (lab "labt")', (
     expect(reach.stdout.trim()).toBe('open');
     const routes = await execa('ssh', [...sshArgs(n2!), 'ip -4 route']);
     expect(routes.stdout).not.toMatch(/default/);
-    // Own pid namespace: PID 1 is tini, and the host's processes are invisible.
-    expect((await nodeExec(n1!, ['cat', '/proc/1/comm'])).stdout.trim()).toBe('tini');
+    // Own pid namespace: PID 1 is systemd, and the host's processes are invisible.
+    expect((await nodeExec(n1!, ['cat', '/proc/1/comm'])).stdout.trim()).toBe('systemd');
+    // Own machine-id and boot id per node (journald and `journalctl -b` tell nodes apart by them).
+    const ids = async (n: typeof n1) => (await nodeExec(n!, ['cat', '/etc/machine-id', '/proc/sys/kernel/random/boot_id'])).stdout;
+    const [a, b] = [await ids(n1), await ids(n2)];
+    expect(a).not.toBe(b);
+    expect(a.split('\n')[1]).not.toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+  });
+
+  it('/data is a separate filesystem of the size set; filling it fails with ENOSPC while / is unaffected', async () => {
+    const [n1, , n3] = lab.nodes;
+    const size = async (n: typeof n1) => Number((await nodeExec(n!, ['df', '-B1', '--output=size', '/data'])).stdout.split('\n')[1]);
+    // The device is exactly the size set (the image file on the host); ext4's journal and
+    // metadata take about a tenth of a small filesystem, so df shows a little less.
+    const st = JSON.parse(readFileSync(path.join(path.dirname(lab.knownHostsPath), 'state.json'), 'utf8')) as { nodes: { dataImage: string }[] };
+    expect(st.nodes.map((n) => statSync(n.dataImage).size)).toEqual([256 * MiB, 256 * MiB, 64 * MiB]);
+    expect(await size(n1)).toBeGreaterThan(0.85 * 256 * MiB);
+    expect(await size(n1)).toBeLessThanOrEqual(256 * MiB);
+    expect(await size(n3)).toBeLessThanOrEqual(64 * MiB);
+    expect(await size(n3)).toBeGreaterThan(0.75 * 64 * MiB);
+    const fs = (await nodeExec(n3!, ['findmnt', '-no', 'FSTYPE,SOURCE', '/data'], { reject: false })).stdout.trim() || (await nodeExec(n3!, ['sh', '-c', 'grep " /data " /proc/mounts'])).stdout;
+    expect(fs).toMatch(/ext4/);
+    const fill = await nodeExec(n3!, ['dd', 'if=/dev/zero', 'of=/data/fill', 'bs=1M', 'count=200'], { reject: false });
+    expect(fill.exitCode).not.toBe(0);
+    expect(fill.stderr).toMatch(/No space left on device/);
+    // The root filesystem still takes writes.
+    await nodeExec(n3!, ['sh', '-c', 'echo ok > /root/after-full && cat /root/after-full']);
+    await nodeExec(n3!, ['rm', '-f', '/data/fill', '/root/after-full']);
   });
 
   it('lab up while up is a CONFLICT', async () => {
@@ -96,13 +132,30 @@ describeWithLab('practice lab: up, status, ssh, isolation, down (lab "labt")', (
     });
   });
 
-  it('lab down removes netns, links, mounts, processes, cgroups and rules; a second down succeeds', async () => {
+  it('lab down removes netns, links, mounts, processes, cgroups, loop devices and rules; a second down succeeds', async () => {
     const st = await labStatus({ name: NAME });
     const pids = st.nodes.map((n) => n.pid!);
     expect(pids.every((p) => existsSync(`/proc/${p}`))).toBe(true);
     const labDir = path.dirname(st.knownHostsPath);
+    // Every process of the nodes (systemd, journald, sshd, ...), found by network namespace.
+    const nodeNetns = new Set(pids.map((p) => readlinkSync(`/proc/${p}/ns/net`)));
+    const nodeProcs = () =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            return nodeNetns.has(readlinkSync(`/proc/${d}/ns/net`));
+          } catch {
+            return false;
+          }
+        });
+    expect(nodeProcs().length).toBeGreaterThan(pids.length);
 
     await labDown({ name: NAME });
+
+    expect(nodeProcs()).toEqual([]);
+    expect(existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith(`${NAME}-`)) : []).toEqual([]);
+    expect((await execa('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE'])).stdout).not.toContain(labDir);
 
     expect((await execa('ip', ['netns', 'list'])).stdout).not.toMatch(new RegExp(`^${NAME}-node`, 'm'));
     const links = (await execa('ip', ['-o', 'link', 'show'])).stdout;
@@ -119,14 +172,9 @@ describeWithLab('practice lab: up, status, ssh, isolation, down (lab "labt")', (
       }
       expect(info.includes(labDir), `pid ${pid} still mounts ${labDir}`).toBe(false);
     }
-    const cgroups = readdirSync('/sys/fs/cgroup').flatMap((h) => {
-      try {
-        return readdirSync(path.join('/sys/fs/cgroup', h)).filter((d) => d.startsWith(`lab-${NAME}-`));
-      } catch {
-        return [];
-      }
-    });
-    expect(cgroups).toEqual([]);
+    // The nodes' cgroup folders sit below this process's own cgroup in each hierarchy: search deep.
+    const cgroups = (await execa('find', ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', `lab-${NAME}-node*`])).stdout.trim();
+    expect(cgroups).toBe('');
     expect((await execa('iptables', ['-w', '-S', 'FORWARD'])).stdout).not.toContain(`appliance-lab:${NAME}`);
     expect(existsSync(labDir)).toBe(false);
     expect((await labStatus({ name: NAME })).nodes).toEqual([]);
@@ -148,13 +196,18 @@ describe('practice lab CLI without root', () => {
   });
 });
 
-describeWithLab('docker inside lab nodes (shared lab "it")', () => {
-  it('docker info answers, and an image imported from a busybox-static tarball runs', async () => {
+describeWithLab('docker profile node (shared lab "it", node1)', () => {
+  it('docker.service and Compose v2 are installed and enabled; data-root is on /data; an imported image runs', async () => {
     const lab = await testLab();
     const node = lab.nodes[0]!;
-    expect(node.docker).toBe(true);
-    const info = await execa('ssh', [...sshArgs(node), "docker info --format '{{.Driver}} {{.CgroupDriver}}'"]);
-    expect(info.stdout.trim()).toBe('vfs cgroupfs');
+    expect(node).toMatchObject({ docker: true, profile: 'docker', systemState: 'running' });
+    expect(lab.nodes.slice(1).map((n) => n.profile)).toEqual(['bare', 'bare']);
+    const units = await execa('ssh', [...sshArgs(node), 'systemctl is-enabled docker.service; systemctl is-active docker.service']);
+    expect(units.stdout.trim().split('\n')).toEqual(['enabled', 'active']);
+    const compose = await execa('ssh', [...sshArgs(node), 'docker compose version --short']);
+    expect(compose.stdout.trim()).toMatch(/^v?2\.\d+\.\d+/);
+    const info = await execa('ssh', [...sshArgs(node), "docker info --format '{{.Driver}} {{.CgroupDriver}} {{.DockerRootDir}}'"]);
+    expect(info.stdout.trim()).toBe('vfs cgroupfs /data/docker');
 
     const tag = `labt-busybox:${process.pid}`;
     const script = [
@@ -183,8 +236,8 @@ describeWithLab('docker inside lab nodes (shared lab "it")', () => {
 // base built under 077 had /usr/local/* at 0700 (base-files' postinst uses a plain mkdir), and a
 // node's overlay upper dir, which becomes its "/", was 0700 too, so the non-root user "engineer"
 // could not log in or find tools in /usr/local/sbin. Both broke the probe tests on a fresh machine.
-describeWithLab('practice lab brought up under umask 077 (lab "labum")', () => {
-  const UM = 'labum';
+describeWithLab('practice lab brought up under umask 077 (own lab)', () => {
+  const UM = testLabName('labum');
   let st: LabStatus;
   beforeAll(async () => {
     await labDown({ name: UM });

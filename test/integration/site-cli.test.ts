@@ -38,7 +38,7 @@ describeWithLab('site and targets CLI against the lab', () => {
     await nodeExec(n2, ['sh', '-c', `echo "engineer:${HOST_PASSWORD}" | chpasswd && echo "engineer ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/site-cli && chmod 440 /etc/sudoers.d/site-cli`]);
   });
   afterAll(async () => {
-    await nodeExec(lab.nodes[1]!, ['sh', '-c', 'cp -p /root/.shadow.site-cli /etc/shadow; rm -f /root/.shadow.site-cli /etc/sudoers.d/site-cli'], { reject: false });
+    await nodeExec(lab.nodes[1]!, ['sh', '-c', 'cp -p /root/.shadow.site-cli /etc/shadow; rm -f /root/.shadow.site-cli /etc/sudoers.d/site-cli; gpasswd -a engineer sudo >/dev/null'], { reject: false });
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -80,7 +80,8 @@ describeWithLab('site and targets CLI against the lab', () => {
   });
 
   it('targets test exits non-zero and says why when sudo is refused or a host is unreachable', async () => {
-    await nodeExec(lab.nodes[1]!, ['rm', '-f', '/etc/sudoers.d/site-cli']);
+    // engineer is in the sudo group with its password on lab nodes: take both away to see a refusal.
+    await nodeExec(lab.nodes[1]!, ['sh', '-c', 'rm -f /etc/sudoers.d/site-cli && gpasswd -d engineer sudo >/dev/null']);
     const prefix = lab.nodes[0]!.address.split('.').slice(0, 3).join('.');
     const add = await run(['site', 'add-host', dir, 'ghost', '--address', `${prefix}.99`, '--user', 'root', '--agent', '--role', 'mgmt']);
     expect(add.exitCode).toBe(0);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import si from 'systeminformation';
@@ -110,7 +111,8 @@ export async function detectLocalHardware(): Promise<HardwareReport> {
       kind: system?.virtualHost || (system?.virtual ? system.model : null) || null,
     },
     // Local clock: the laptop is the reference, so its own offset is zero by definition.
-    timeSync: { synchronized: null, offsetMs: 0 },
+    initSystem: readPid1Name(),
+    timeSync: { synchronized: null, offsetMs: 0, service: null },
     cgroupVersion: await detectCgroupVersion(),
     security: await detectLsm(),
     listeningPorts: [],
@@ -168,4 +170,13 @@ async function detectLsm(): Promise<{ selinux: string | null; apparmor: string |
     selinux: enforce === null ? 'absent' : enforce === '1' ? 'enforcing' : 'permissive',
     apparmor: apparmor === null ? 'absent' : apparmor === 'Y' ? 'enabled' : 'disabled',
   };
+}
+
+/** PID 1's name (systemd, init, ...), or null when /proc is not readable. */
+function readPid1Name(): string | null {
+  try {
+    return readFileSync('/proc/1/comm', 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
 }

@@ -67,7 +67,8 @@ describe('parseProbe on a bare-metal server', () => {
   it('reads OS, virtualization, time sync, cgroup, LSMs and listening ports', () => {
     expect(r.os).toEqual({ family: 'ubuntu', distro: 'Ubuntu 24.04.1 LTS', release: '24.04', codename: 'noble', kernel: '6.8.0-45-generic', arch: 'x86_64' });
     expect(r.virtualization).toEqual({ virtual: false, kind: null });
-    expect(r.timeSync).toEqual({ synchronized: true, offsetMs: 12.5 });
+    expect(r.timeSync).toEqual({ synchronized: true, offsetMs: 12.5, service: { name: 'chrony', state: 'active' } });
+    expect(r.initSystem).toBe('systemd');
     expect(r.cgroupVersion).toBe(2);
     expect(r.security).toEqual({ selinux: 'absent', apparmor: 'enabled' });
     expect(r.listeningPorts).toEqual([
@@ -154,6 +155,17 @@ describe('parseProbe on a degraded host', () => {
       '@M begin dmi-id', '/sys/class/dmi/id/product_name:VMware Virtual Platform', '@M end dmi-id 0',
     ]);
     expect(parse(text).virtualization).toEqual({ virtual: true, kind: 'VMware Virtual Platform' });
+  });
+
+  it('time sync service: condition-skipped timesyncd (a container), masked, none installed, no systemctl', () => {
+    const units = (lines: string[]) => variant(BARE, ['timeunits'], ['@M begin timeunits', ...lines, '@M end timeunits 0']);
+    const skipped = units(['Id=systemd-timesyncd.service', 'LoadState=loaded', 'ActiveState=inactive', 'SubState=dead', 'ConditionResult=no', '', 'Id=chrony.service', 'LoadState=not-found', 'ActiveState=inactive']);
+    expect(parse(skipped).timeSync.service).toEqual({ name: 'systemd-timesyncd', state: 'condition-skipped' });
+    expect(parse(units(['Id=systemd-timesyncd.service', 'LoadState=masked', 'ActiveState=inactive'])).timeSync.service).toEqual({ name: 'systemd-timesyncd', state: 'masked' });
+    expect(parse(units(['Id=systemd-timesyncd.service', 'LoadState=not-found', '', 'Id=ntp.service', 'LoadState=not-found'])).timeSync.service).toEqual({ name: null, state: 'not-installed' });
+    const noSystemctl = variant(BARE, ['timeunits', 'init'], ['@M missing systemctl', '@M begin init', 'tini', '@M end init 0']);
+    expect(parse(noSystemctl).timeSync.service).toBeNull();
+    expect(parse(noSystemctl).initSystem).toBe('tini');
   });
 
   it('time sync from chrony or ntpq when timedatectl has no answer', () => {

@@ -59,7 +59,8 @@ export function parseProbe(out: ProbeOutput, ctx: ParseContext): HardwareReport 
       arch,
     },
     virtualization: parseVirtualization(out, cpu.arch, warn),
-    timeSync: { synchronized: parseTimeSync(out, warn), offsetMs: ctx.clockOffsetMs },
+    initSystem: ok(out, 'init')?.lines[0]?.trim() || null,
+    timeSync: { synchronized: parseTimeSync(out, warn), offsetMs: ctx.clockOffsetMs, service: parseTimeService(out) },
     cgroupVersion: parseCgroup(out, warn),
     security: parseSecurity(out),
     listeningPorts: parsePorts(out, warn),
@@ -463,6 +464,39 @@ function parseTimeSync(out: ProbeOutput, warn: Warn): boolean | null {
   const tried = ['timedatectl', 'chronyc', 'ntpq'].map((t) => (out.missing.has(t) ? `${t} not installed` : `${t} ${failure(out, t)}`));
   warn('timeSync.synchronized', `unknown (${tried.join('; ')})`);
   return null;
+}
+
+type TimeService = HardwareReport['timeSync']['service'];
+
+/**
+ * `systemctl show` for the time sync units, one block per unit: the first one installed
+ * (LoadState loaded or masked) and its state. A unit skipped by a condition (timesyncd in a
+ * container) is reported as such, not as simply inactive.
+ */
+export function parseTimeService(out: ProbeOutput): TimeService {
+  const sec = out.sections.get('timeunits');
+  // systemctl show exits 0 even for unknown units; anything else means it could not ask systemd.
+  if (!sec || sec.rc !== 0) return null;
+  const blocks: Record<string, string>[] = [{}];
+  for (const line of sec.lines) {
+    if (!line.trim()) {
+      if (Object.keys(blocks.at(-1)!).length) blocks.push({});
+      continue;
+    }
+    const i = line.indexOf('=');
+    if (i > 0) blocks.at(-1)![line.slice(0, i)] = line.slice(i + 1).trim();
+  }
+  for (const b of blocks) {
+    if (!b.Id) continue;
+    const name = b.Id.replace(/\.service$/, '');
+    if (b.LoadState === 'masked') return { name, state: 'masked' };
+    if (b.LoadState !== 'loaded') continue;
+    if (b.ActiveState === 'active' || b.ActiveState === 'activating' || b.ActiveState === 'reloading') return { name, state: 'active' };
+    if (b.ActiveState === 'failed') return { name, state: 'failed' };
+    if (b.ConditionResult === 'no') return { name, state: 'condition-skipped' };
+    return { name, state: 'inactive' };
+  }
+  return { name: null, state: 'not-installed' };
 }
 
 function parseCgroup(out: ProbeOutput, warn: Warn): 1 | 2 | null {

@@ -95,10 +95,25 @@ export const HardwareReport = z.object({
   nics: z.array(NicInfo),
   os: OsInfo,
   virtualization: z.object({ virtual: z.boolean().nullable(), kind: z.string().nullable() }),
+  /** PID 1's name: "systemd" on the servers the installer targets; null when not read. */
+  // Defaults: reports saved before these fields existed still parse.
+  initSystem: z.string().nullable().default(null),
   timeSync: z.object({
     synchronized: z.boolean().nullable(),
     /** Clock offset to the machine running the appliance, in ms (remote minus local). */
     offsetMs: z.number().nullable(),
+    /**
+     * The time sync service systemd knows (first installed of systemd-timesyncd, chrony, ntp,
+     * ntpsec, openntpd) and its state; name null with "not-installed" when none is; null when
+     * systemctl could not be asked.
+     */
+    service: z
+      .object({
+        name: z.string().nullable(),
+        state: z.enum(['active', 'inactive', 'failed', 'condition-skipped', 'masked', 'not-installed']),
+      })
+      .nullable()
+      .default(null),
   }),
   cgroupVersion: z.union([z.literal(1), z.literal(2)]).nullable(),
   security: z.object({ selinux: z.string().nullable(), apparmor: z.string().nullable() }),

@@ -60,7 +60,7 @@ export function ownCgroupPaths(layout: CgroupLayout, raw = readFileSync('/proc/s
       id === '0' && ctl === ''
         ? layout.hierarchies.find((x) => x.fsType === 'cgroup2')
         : layout.hierarchies.find((x) => x.fsType === 'cgroup' && ctl!.split(',').every((c) => x.options.split(',').includes(c)));
-    if (h && /^\/[A-Za-z0-9_.:@\/-]*$/.test(own!)) out.set(h.rel, own!);
+    if (h && /^\/[A-Za-z0-9_.:@/-]*$/.test(own!)) out.set(h.rel, own!);
   }
   return out;
 }

@@ -10,9 +10,11 @@
  *     });
  *   });
  *
- * Node accounts: root and `engineer` both accept the lab key (node.keyPath). `engineer` has NO
- * sudo by default and no account has a password (sshd allows password auth): a test that needs
- * either sets it up itself, e.g. with nodeExec(node, ['sh', '-c', 'echo "engineer ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/engineer']).
+ * The lab "it" (APPLIANCE_IT_LAB overrides the name): node1 has the docker profile, node2 and
+ * node3 are bare (systemd, sshd, sudo; no container engine).
+ * Node accounts: root and `engineer` both accept the lab key (node.keyPath). `engineer` is in
+ * the sudo group with a password (node.sudoPassword, a lab secret) and has NO passwordless sudo;
+ * a test that needs that sets it up itself, e.g. with nodeExec(node, ['sh', '-c', 'echo "engineer ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/engineer']).
  * Tests share the lab and run one file at a time: undo what you change on a node.
  */
 import { describe, inject } from 'vitest';
@@ -20,6 +22,16 @@ import { execInNode, labStatus, type LabNode, type LabStatus } from '../../../el
 import type { LabAvailability } from './global-setup.js';
 
 export type { LabNode, LabStatus };
+
+/**
+ * A lab name for a test's own lab: `base` plus the suffix of APPLIANCE_IT_LAB ("it9" -> "9"), so
+ * two worktrees running the suites side by side never bring up the same lab (names are global:
+ * bridges, netns). At most 8 characters in all.
+ */
+export function testLabName(base: string): string {
+  const suffix = (process.env.APPLIANCE_IT_LAB ?? '').replace(/^it/, '');
+  return `${base}${suffix}`.slice(0, 8);
+}
 
 /** Whether the shared lab is up for this run, and if not, why (not root, tools missing, ...). */
 export function labAvailable(): { ok: boolean; reason?: string } {
