@@ -1,0 +1,54 @@
+// Practice lab with systemd nodes, from the cached base (and docker layer, built first if
+// missing, outside the timings): `lab up` of 3 and of 7 bare nodes, and of 3 nodes with node1
+// docker (the integration layout); wall time until every node's systemd is running and ssh
+// answers, memory the running lab takes on the host (MemAvailable before up minus after up), and
+// `lab down` time. Median of 3 runs each. Its own lab name, so it never touches a lab in use.
+import { readFileSync } from 'node:fs';
+import { labDown, labUp, type NodeProfile } from '../../electron/engine/lab/index.js';
+
+// Suffix as in test/integration/support/lab.ts: worktrees running benches side by side.
+const LAB = `lbench${(process.env.APPLIANCE_IT_LAB ?? '').replace(/^it/, '')}`.slice(0, 8);
+const RUNS = 3;
+
+function memAvailableMiB(): number {
+  const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return +s[Math.floor(s.length / 2)]!.toFixed(2);
+}
+
+async function shape(nodes: number, nodeProfiles: Record<string, NodeProfile> = {}): Promise<Record<string, number>> {
+  const up: number[] = [];
+  const down: number[] = [];
+  const mem: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const before = memAvailableMiB();
+    let t = performance.now();
+    await labUp({ name: LAB, nodes, nodeProfiles });
+    up.push((performance.now() - t) / 1000);
+    // Let boot-time bursts settle so the figure is the lab at rest.
+    await new Promise((r) => setTimeout(r, 3000));
+    mem.push(before - memAvailableMiB());
+    t = performance.now();
+    await labDown({ name: LAB });
+    down.push((performance.now() - t) / 1000);
+  }
+  return { upSeconds: median(up), downSeconds: median(down), hostMemoryMiB: Math.round(median(mem)) };
+}
+
+export default async function run(): Promise<Record<string, unknown>> {
+  await labDown({ name: LAB });
+  // Warm-up (not measured): builds the base and docker layer if this state dir lacks them.
+  await labUp({ name: LAB, nodes: 1, nodeProfiles: { node1: 'docker' } });
+  await labDown({ name: LAB });
+  return {
+    lab: LAB,
+    runs: RUNS,
+    bare3: await shape(3),
+    bare7: await shape(7),
+    docker1bare2: await shape(3, { node1: 'docker' }),
+  };
+}
