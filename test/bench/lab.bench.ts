@@ -6,9 +6,9 @@
 // `lab down` time. Median of 3 runs each. Its own lab name, so it never touches a lab in use.
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { labDown, labUp, type NodeProfile } from '../../electron/engine/lab/index.js';
+import { testLabName } from '../support/lab-name.js';
 
-// Suffix as in test/integration/support/lab.ts: worktrees running benches side by side.
-const LAB = `lbench${(process.env.APPLIANCE_IT_LAB ?? '').replace(/^it/, '')}`.slice(0, 8);
+const LAB = testLabName('lbench');
 const RUNS = 3;
 
 function memAvailableMiB(): number {

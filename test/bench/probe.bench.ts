@@ -11,8 +11,10 @@ import { labDown, labStatus, type LabNode } from '../../electron/engine/lab/inde
 import type { SiteHost } from '../../electron/engine/site/index.js';
 import { openTarget, type SshTarget } from '../../electron/engine/targets/index.js';
 import { ensureLab } from '../support/ensure-lab.js';
+import { testLabName } from '../support/lab-name.js';
 
-const LAB = 'bench';
+// Shared by the probe and upload benches; suffixed like every test lab (see lab-name.ts).
+const LAB = testLabName('bench');
 const RUNS = 5;
 
 function hostOf(n: LabNode): SiteHost {

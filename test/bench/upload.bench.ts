@@ -24,8 +24,10 @@ import { isApplianceError } from '../../electron/engine/errors.js';
 import { execInNode, labDown, labStatus, type LabNode } from '../../electron/engine/lab/index.js';
 import { SshTarget, uploadToHosts } from '../../electron/engine/targets/index.js';
 import { ensureLab } from '../support/ensure-lab.js';
+import { testLabName } from '../support/lab-name.js';
 
-const LAB = 'bench';
+// Shared by the probe and upload benches; suffixed like every test lab (see lab-name.ts).
+const LAB = testLabName('bench');
 const RUNS = 3;
 const SIZE = 1024 * 1024 * 1024;
 const CIPHER = 'aes128-gcm@openssh.com';

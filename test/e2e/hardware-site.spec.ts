@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { e2eLabNodes, openApp, repoRoot, screenshot } from './support/console.js';
+import { E2E_LAB, e2eLabNodes, openApp, repoRoot, screenshot } from './support/console.js';
 
 const PASSPHRASE = 'e2e hardware passphrase';
 
@@ -15,7 +15,7 @@ test('Hardware: probe the site\'s three lab servers over SSH and judge them agai
   const dir = join(root, 'site');
   try {
     // The site comes from the lab exactly as an engineer would make it on the command line.
-    const init = spawnSync(process.execPath, ['bin/appliance.js', 'site', 'init', dir, '--name', 'E2E Hospital', '--topology', 'k3s-3', '--from-lab', '--lab-name', 'e2e'], {
+    const init = spawnSync(process.execPath, ['bin/appliance.js', 'site', 'init', dir, '--name', 'E2E Hospital', '--topology', 'k3s-3', '--from-lab', '--lab-name', E2E_LAB], {
       cwd: repoRoot,
       encoding: 'utf8',
       env: { ...process.env, APPLIANCE_PASSPHRASE: PASSPHRASE },

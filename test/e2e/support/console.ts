@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { labStatus, type LabNode } from '../../../electron/engine/lab/index.js';
+import { testLabName } from '../../support/lab-name.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -26,6 +27,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 export const repoRoot = root;
 
+/** The e2e lab's name (the global setup brings it up): "e2e" plus APPLIANCE_IT_LAB's suffix. */
+export const E2E_LAB = testLabName('e2e');
+
 /**
  * The running nodes of the e2e practice lab. With LAB_REQUIRED=1 (CI) a missing lab fails the
  * test instead of quietly testing less.
@@ -33,10 +37,10 @@ export const repoRoot = root;
 export async function e2eLabNodes(): Promise<LabNode[]> {
   let nodes: LabNode[];
   try {
-    nodes = (await labStatus({ name: 'e2e' })).nodes.filter((n) => n.running);
+    nodes = (await labStatus({ name: E2E_LAB })).nodes.filter((n) => n.running);
   } catch {
     nodes = [];
   }
-  if (nodes.length === 0 && process.env.LAB_REQUIRED === '1') throw new Error('e2e lab "e2e" is not running (LAB_REQUIRED=1)');
+  if (nodes.length === 0 && process.env.LAB_REQUIRED === '1') throw new Error(`e2e lab "${E2E_LAB}" is not running (LAB_REQUIRED=1)`);
   return nodes;
 }

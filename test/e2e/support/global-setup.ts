@@ -4,11 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labDown } from '../../../electron/engine/lab/index.js';
 import { ensureLab } from '../../support/ensure-lab.js';
+import { E2E_LAB } from './console.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const URL_FILE = join(root, 'test-results', 'e2e-console-url.txt');
-/** The practice lab the e2e tests use as real servers (its own name: never the integration tests' lab). */
-export const E2E_LAB = 'e2e';
 
 /**
  * Brings up the e2e lab (3 nodes, no docker) unless it is already up; returns whether this run

@@ -23,15 +23,7 @@ import type { LabAvailability } from './global-setup.js';
 
 export type { LabNode, LabStatus };
 
-/**
- * A lab name for a test's own lab: `base` plus the suffix of APPLIANCE_IT_LAB ("it9" -> "9"), so
- * two worktrees running the suites side by side never bring up the same lab (names are global:
- * bridges, netns). At most 8 characters in all.
- */
-export function testLabName(base: string): string {
-  const suffix = (process.env.APPLIANCE_IT_LAB ?? '').replace(/^it/, '');
-  return `${base}${suffix}`.slice(0, 8);
-}
+export { testLabName } from '../../support/lab-name.js';
 
 /** Whether the shared lab is up for this run, and if not, why (not root, tools missing, ...). */
 export function labAvailable(): { ok: boolean; reason?: string } {
