@@ -75,6 +75,27 @@ describeWithLab('hardware probe over SSH (lab nodes)', () => {
     }
   });
 
+  it('reports systemd as the init system and the time sync service state systemd itself gives', async () => {
+    for (const n of lab.nodes) {
+      const r = await withTarget(n, 'root', (t) => probeHost(t));
+      expect(r.initSystem).toBe('systemd');
+      // The node's own answer: timesyncd is installed but skipped (ConditionVirtualization=!container).
+      const show = (await nodeExec(n, ['systemctl', 'show', 'systemd-timesyncd.service', '-p', 'LoadState', '-p', 'ActiveState', '-p', 'ConditionResult'])).stdout;
+      expect(show).toMatch(/^LoadState=loaded$/m);
+      expect(show).toMatch(/^ConditionResult=no$/m);
+      expect(r.timeSync.service).toEqual({ name: 'systemd-timesyncd', state: 'condition-skipped' });
+    }
+    // A masked unit is reported as masked (runtime mask: lives in /run, undone below either way).
+    const n = lab.nodes[2]!;
+    await nodeExec(n, ['systemctl', 'mask', '--runtime', 'systemd-timesyncd.service']);
+    try {
+      const r = await withTarget(n, 'root', (t) => probeHost(t));
+      expect(r.timeSync.service).toEqual({ name: 'systemd-timesyncd', state: 'masked' });
+    } finally {
+      await nodeExec(n, ['systemctl', 'unmask', '--runtime', 'systemd-timesyncd.service']);
+    }
+  });
+
   it('writes nothing on the node: the overlay upper layer is byte-for-byte the same after a probe', async () => {
     const n = lab.nodes[0]!;
     const upper = path.join(lab.stateDir, 'labs', lab.name, 'nodes', n.name, 'upper');
