@@ -143,6 +143,8 @@ describeWithLab('SSH targets against lab nodes', () => {
 
   it('sudo: refused without a sudoers entry (PERMISSION naming the user), NOPASSWD, and password on stdin', async () => {
     const eng = () => SshTarget.connect(opts(node, { user: 'engineer', auth: 'password', keyPath: undefined, password: 'Eng-Pass-4711' }));
+    // Lab nodes put engineer in group sudo (like a fresh Ubuntu admin); out of it, sudo must refuse.
+    await nodeExec(node, ['gpasswd', '-d', 'engineer', 'sudo']);
     let t = await eng();
     try {
       const e = await failure(() => t.exec(['id', '-u'], { sudo: true }));
@@ -150,6 +152,7 @@ describeWithLab('SSH targets against lab nodes', () => {
       expect(e.message).toMatch(new RegExp(`^sudo refused for user engineer on ${node.name}: .*not in the sudoers file`));
     } finally {
       await t.close();
+      await nodeExec(node, ['gpasswd', '-a', 'engineer', 'sudo']);
     }
     // sudo that asks for the password: fed on stdin, followed by the command's own stdin.
     await nodeExec(node, ['sh', '-c', 'echo "engineer ALL=(ALL) ALL" > /etc/sudoers.d/engineer-test && chmod 0440 /etc/sudoers.d/engineer-test']);
