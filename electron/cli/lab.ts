@@ -6,6 +6,7 @@ import {
   labDown,
   labSshArgv,
   labStatus,
+  labRouterRules,
   labUp,
   MAX_NODES,
   parseNodeOverrides,
@@ -38,15 +39,18 @@ export function registerLab(program: Command): Command {
     .option('--docker', 'same as --profile docker')
     .option('--data-size <size>', 'size of every node\'s /data filesystem, e.g. 2G (default 4G, docker nodes 16G)')
     .option('--node-data-size <node=size>', 'size of one node\'s /data, e.g. node2=512M (repeatable)', collect, [])
+    .option('--segments', 'four segments (dmz, app, data, mgmt) joined by a router node instead of one bridge; the host stands for the hospital network')
+    .option('--node-segment <node=segment>', 'segment of one node, e.g. node1=dmz (repeatable; implies --segments)', collect, [])
     .option('--name <name>', 'lab name (several labs can coexist)', DEFAULT_LAB_NAME)
     .option('--state-dir <dir>', 'state directory (default $APPLIANCE_LAB_DIR or /var/lib/airgap-appliance/lab)')
     .option('--json', 'print the lab status as JSON')
     .action(
-      action(async (opts: CommonOpts & { nodes: string; docker?: boolean; profile: string; nodeProfile: string[]; dataSize?: string; nodeDataSize: string[] }) => {
+      action(async (opts: CommonOpts & { nodes: string; docker?: boolean; profile: string; nodeProfile: string[]; dataSize?: string; nodeDataSize: string[]; segments?: boolean; nodeSegment: string[] }) => {
         if (!/^\d+$/.test(opts.nodes)) throw new ApplianceError('VALIDATION', `--nodes must be a whole number (got "${opts.nodes}").`);
         const nodeProfiles: Record<string, NodeProfile> = {};
         for (const [n, p] of Object.entries(parseNodeOverrides(opts.nodeProfile, '--node-profile'))) nodeProfiles[n] = validateProfile(p);
         const nodeDataSizes = parseNodeOverrides(opts.nodeDataSize, '--node-data-size');
+        const nodeSegments = parseNodeOverrides(opts.nodeSegment, '--node-segment');
         // Checked here so a typo fails before anything is built.
         for (const size of [...Object.values(nodeDataSizes), ...(opts.dataSize ? [opts.dataSize] : [])]) parseSize(size);
         // Ctrl-C cancels cleanly: labUp removes whatever it had created.
@@ -62,6 +66,8 @@ export function registerLab(program: Command): Command {
             nodeProfiles,
             dataSize: opts.dataSize,
             nodeDataSizes,
+            segmented: opts.segments,
+            nodeSegments,
             stateDir: opts.stateDir,
             onEvent: cliEventSink({ quiet: opts.json }),
             signal: ac.signal,
@@ -117,6 +123,31 @@ export function registerLab(program: Command): Command {
       }),
     );
 
+  const router = lab.command('router').description("A segmented lab's router: load the site's rendered nftables rules into it");
+  router
+    .command('load-rules')
+    .description('Load an nftables file (e.g. the rendered router.nft) into the router, replacing the tables it defines')
+    .argument('<file>', 'nftables ruleset file')
+    .option('--name <name>', 'lab name', DEFAULT_LAB_NAME)
+    .option('--state-dir <dir>', 'state directory')
+    .action(
+      action(async (file: string, opts: CommonOpts) => {
+        await labRouterRules({ name: opts.name, stateDir: opts.stateDir, file });
+        process.stdout.write(`Loaded ${file} into the router of lab "${opts.name}".\n`);
+      }),
+    );
+  router
+    .command('flush')
+    .description('Remove every rule from the router: all segments talk freely again')
+    .option('--name <name>', 'lab name', DEFAULT_LAB_NAME)
+    .option('--state-dir <dir>', 'state directory')
+    .action(
+      action(async (opts: CommonOpts) => {
+        await labRouterRules({ name: opts.name, stateDir: opts.stateDir, flush: true });
+        process.stdout.write(`The router of lab "${opts.name}" has no rules now.\n`);
+      }),
+    );
+
   lab
     .command('down')
     .description('Stop a lab and remove everything it created (keeps the cached base root filesystem); safe to repeat')
@@ -137,13 +168,15 @@ export function renderLabStatus(s: LabStatus): string {
   if (s.nodes.length === 0) return `Lab "${s.name}" is down. Start it with: appliance lab up${flag}`;
   const first = s.nodes[0]!;
   const out = [
-    `Lab "${s.name}": ${s.nodes.filter((n) => n.running).length}/${s.nodes.length} nodes running, bridge ${s.bridge}, subnet ${s.subnet}`,
+    `Lab "${s.name}": ${s.nodes.filter((n) => n.running).length}/${s.nodes.length} nodes running, bridge ${s.bridge}, subnet ${s.subnet}${s.segments ? ' (hospital side)' : ''}`,
+    ...(s.segments ? [`Segments behind router ${s.routerNetns}: ${Object.entries(s.segments).map(([k, v]) => `${k} ${v.cidr}`).join(', ')}`] : []),
     '',
     formatTable(
-      ['node', 'address', 'running', 'profile', 'system', 'failed units', '/data', 'pid', 'host key'],
+      ['node', 'address', 'segment', 'running', 'profile', 'system', 'failed units', '/data', 'pid', 'host key'],
       s.nodes.map((n) => [
         n.name,
         n.address,
+        n.segment,
         n.running ? 'yes' : 'NO',
         n.profile,
         n.systemState,

@@ -1,16 +1,16 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApplianceError } from '../../electron/engine/errors.js';
 import { baseRules } from '../../electron/engine/network/presets.js';
 import { renderHostNft, renderRouterNft } from '../../electron/engine/network/render-firewall.js';
 import { renderDnsmasq } from '../../electron/engine/network/render-host-config.js';
 import type { NetworkPlan } from '../../electron/engine/network/schema.js';
 import { validatePlan } from '../../electron/engine/network/validate.js';
 import { buildProbeCases, verifyPlan, type VerifyReport } from '../../electron/engine/network/verify.js';
-import type { ExecOptions, ExecResult, Target, TargetCommand, UploadResult } from '../../electron/engine/targets/index.js';
+import type { Target } from '../../electron/engine/targets/index.js';
+import { NetnsTarget } from './support/netns-target.js';
 
 /*
  * The segments built for real: a router namespace with one bridge per segment (DMZ, App, Data,
@@ -25,33 +25,6 @@ const tag = `apn${process.pid % 100000}`;
 const ROUTER = `${tag}-r`;
 const HOSTS = { dmz1: 'dmz', app1: 'app', app2: 'app', data1: 'data', mgmt1: 'mgmt' } as const;
 const ns = (host: string) => `${tag}-${host}`;
-
-/** Runs commands inside a network namespace: the Target interface over `ip netns exec`. */
-class NetnsTarget implements Target {
-  readonly kind = 'local' as const;
-  readonly description: string;
-  constructor(readonly name: string, private readonly netns: string) {
-    this.description = `netns ${netns}`;
-  }
-  async exec(cmd: TargetCommand, opts: ExecOptions = {}): Promise<ExecResult> {
-    const argv = Array.isArray(cmd) ? cmd : ['sh', '-s', '--', ...(cmd.args ?? [])];
-    const input = Array.isArray(cmd) ? (typeof opts.stdin === 'string' ? opts.stdin : undefined) : cmd.script;
-    const started = Date.now();
-    const r = await execa('ip', ['netns', 'exec', this.netns, ...argv], { reject: false, input, timeout: opts.timeoutMs, cancelSignal: opts.signal });
-    const res = { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), durationMs: Date.now() - started };
-    if (res.exitCode !== 0 && !opts.allowFailure) throw new ApplianceError('FAILED', `${argv[0]} failed on ${this.name}: ${res.stderr.trim()}`);
-    return res;
-  }
-  async upload(localPath: string, remotePath: string): Promise<UploadResult> {
-    await copyFile(localPath, remotePath);
-    return { remotePath, size: 0, sha256: '', resumedFrom: 0, sentBytes: 0, alreadyPresent: false, durationMs: 0, transferMs: 0 };
-  }
-  async download(remotePath: string, localPath: string): Promise<{ size: number }> {
-    await copyFile(remotePath, localPath);
-    return { size: 0 };
-  }
-  async close(): Promise<void> {}
-}
 
 // Small private ranges made for this test only (never routed anywhere: the router is a namespace).
 const plan: NetworkPlan = {

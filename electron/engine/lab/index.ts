@@ -34,7 +34,9 @@ import {
 } from './naming.js';
 import { addForwardRules, bridgeNetfilterOn, createBridge, createNodeNetwork, labLinks, labNetns, octetsInUse } from './network.js';
 import { prepareNodeFiles } from './node-files.js';
-import { resolveNodeSpecs, type NodeChoices } from './node-options.js';
+import { isSegmented, resolveNodeSpecs, type NodeChoices } from './node-options.js';
+import { createRouter, createSegmentNodeNetwork, flushRouterRules, loadRouterRules } from './router.js';
+import { pickSegmentOctets, segmentAddresses, type LabSegment, type SegmentNet } from './segments.js';
 import { startNode } from './node-process.js';
 import { isAlive } from './processes.js';
 import { execInNode } from './node-exec.js';
@@ -48,6 +50,7 @@ export { execInNode, nodeExecArgv, type NodeExecResult } from './node-exec.js';
 export { DEFAULT_LAB_NAME, DEFAULT_STATE_DIR, MAX_NODES } from './naming.js';
 export { labSshArgv } from './ssh.js';
 export { parseNodeOverrides, parseSize, PROFILES, validateProfile, type NodeProfile } from './node-options.js';
+export { defaultSegments, LAB_SEGMENTS, LAB_VIP_HOST, validateSegment, type LabSegment } from './segments.js';
 
 export interface LabUpOptions extends NodeChoices {
   /** Lab name (1-8 lowercase letters/digits), default "lab". Several labs can coexist. */
@@ -116,7 +119,11 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabStatus> {
     step('base', 'done');
     throwIfAborted(signal);
 
-    const octet = pickSubnetOctet(name, await octetsTaken(lab));
+    const taken = await octetsTaken(lab);
+    const octet = pickSubnetOctet(name, taken);
+    const segmented = isSegmented(opts);
+    const segmentNets = segmented ? pickSegmentOctets(octet, taken) : undefined;
+    const addresses = segmentNets ? segmentAddresses(specs.map((s) => s.segment as LabSegment), segmentNets) : undefined;
     const useLoop = loopDevicesAvailable();
     if (!useLoop) info('No loop devices on this host: each node\'s /data is a tmpfs of the set size (in RAM).');
     const nodes = Array.from({ length: count }, (_, i) => nodeNames(lab, i + 1));
@@ -129,6 +136,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabStatus> {
       bridge: lab.bridge,
       octet,
       subnet: subnetOf(octet),
+      topology: segmented ? 'segmented' : 'flat',
+      ...(segmentNets ? { segments: segmentNets } : {}),
       createdAt: new Date().toISOString(),
       ready: false,
       nodes: nodes.map((n, i) => ({
@@ -136,7 +145,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabStatus> {
         index: n.index,
         netns: n.netns,
         vethHost: n.vethHost,
-        address: nodeAddress(octet, n.index),
+        address: addresses?.[i] ?? nodeAddress(octet, n.index),
         profile: specs[i]!.profile,
         segment: specs[i]!.segment,
         dataBytes: specs[i]!.dataBytes,
@@ -179,7 +188,15 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabStatus> {
     await createBridge(lab, bridgeAddress(octet));
     await addForwardRules(lab);
     if (bridgeNetfilterOn()) info(`Bridge netfilter is on: FORWARD rules tagged "${lab.iptablesComment}" let node-to-node traffic through.`);
-    for (const [i, n] of nodes.entries()) await createNodeNetwork(lab, n, state.nodes[i]!.address);
+    if (segmentNets) {
+      await createRouter(lab, octet, segmentNets);
+      for (const [i, n] of nodes.entries()) {
+        const seg = state.nodes[i]!.segment as LabSegment;
+        await createSegmentNodeNetwork(lab, n, state.nodes[i]!.address, segmentNets[seg], seg);
+      }
+    } else {
+      for (const [i, n] of nodes.entries()) await createNodeNetwork(lab, n, state.nodes[i]!.address);
+    }
     step('network', 'done');
     throwIfAborted(signal);
 
@@ -276,6 +293,7 @@ async function octetsTaken(lab: LabNames): Promise<Set<number>> {
       if (other === lab.name) continue;
       const st = readState(path.join(labsDir, other, 'state.json'));
       if (st) taken.add(st.octet);
+      for (const s of Object.values(st?.segments ?? {})) taken.add(s.octet);
     }
   }
   return taken;
@@ -293,7 +311,7 @@ export async function labStatus(opts: { name?: string; stateDir?: string } = {})
   const lab = labNames(name, stateDir);
   const state = readState(lab.statePath);
   if (!state) {
-    return { name, stateDir, bridge: lab.bridge, subnet: subnetOf(preferredSubnetOctet(name)), knownHostsPath: '', sshConfigPath: '', nodes: [] };
+    return { name, stateDir, bridge: lab.bridge, subnet: subnetOf(preferredSubnetOctet(name)), knownHostsPath: '', sshConfigPath: '', nodes: [], topology: 'flat' };
   }
   const root = process.getuid?.() === 0;
   const secrets = root ? readSecrets(lab.secretsPath) : null;
@@ -323,7 +341,33 @@ export async function labStatus(opts: { name?: string; stateDir?: string } = {})
       };
     }),
   );
-  return { name, stateDir, bridge: state.bridge, subnet: state.subnet, knownHostsPath: lab.knownHostsPath, sshConfigPath: lab.sshConfigPath, nodes };
+  return {
+    name,
+    stateDir,
+    bridge: state.bridge,
+    subnet: state.subnet,
+    knownHostsPath: lab.knownHostsPath,
+    sshConfigPath: lab.sshConfigPath,
+    nodes,
+    topology: state.topology,
+    ...(state.segments ? { segments: state.segments as Record<LabSegment, SegmentNet>, routerNetns: lab.routerNetns } : {}),
+  };
+}
+
+/**
+ * Loads an nftables file (the site's rendered router.nft) into a segmented lab's router, so the
+ * segments are separated exactly as the plan says; `flush` removes every rule again. Needs root.
+ * Throws NOT_FOUND when the lab is not segmented (or down), FAILED when nft refuses the file.
+ */
+export async function labRouterRules(opts: { name?: string; stateDir?: string; file?: string; flush?: boolean }): Promise<void> {
+  const name = validateLabName(opts.name ?? DEFAULT_LAB_NAME);
+  assertRoot();
+  const lab = labNames(name, resolveStateDir(opts.stateDir));
+  if (readState(lab.statePath)?.topology !== 'segmented') {
+    throw new ApplianceError('NOT_FOUND', `Lab "${name}" is not a segmented lab (or not up): start it with \`appliance lab up --segments\`.`);
+  }
+  if (opts.flush) await flushRouterRules(lab);
+  if (opts.file) await loadRouterRules(lab, opts.file);
 }
 
 /**

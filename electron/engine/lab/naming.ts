@@ -80,6 +80,9 @@ export interface LabNames {
   secretsPath: string;
   /** Comment tagged on every iptables rule the lab adds, so teardown finds them after a crash. */
   iptablesComment: string;
+  /** Segmented labs only: the router's network namespace and its hospital-side veth (root ns end). */
+  routerNetns: string;
+  routerVethHost: string;
 }
 
 export function labNames(name: string, stateDir: string): LabNames {
@@ -96,6 +99,8 @@ export function labNames(name: string, stateDir: string): LabNames {
     lockPath: path.join(stateDir, 'labs', `${name}.lock`),
     secretsPath: path.join(labDir, 'secrets.json'),
     iptablesComment: `appliance-lab:${name}`,
+    routerNetns: `${name}-rtr`,
+    routerVethHost: `labr-${name}`,
   };
 }
 

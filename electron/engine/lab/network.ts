@@ -80,7 +80,7 @@ export async function listNetns(): Promise<string[]> {
 
 /** Network namespaces of this lab (by naming pattern), whether or not the state file knows them. */
 export async function labNetns(lab: LabNames): Promise<string[]> {
-  const re = new RegExp(`^${lab.name}-node\\d+$`);
+  const re = new RegExp(`^${lab.name}-(node\\d+|rtr)$`);
   return (await listNetns()).filter((n) => re.test(n));
 }
 
@@ -104,7 +104,7 @@ export async function labLinks(lab: LabNames): Promise<string[]> {
   const re = new RegExp(`^labv\\d+-${lab.name}$`);
   return (await ipJson(['link', 'show']))
     .map((l) => l.ifname)
-    .filter((n) => n === lab.bridge || re.test(n));
+    .filter((n) => n === lab.bridge || n === lab.routerVethHost || re.test(n));
 }
 
 /** Third octets of 10.99.X.0/24 already on some host interface other than `exceptIf`. */

@@ -1,4 +1,5 @@
 import { ApplianceError } from '../errors.js';
+import { defaultSegments, validateSegment } from './segments.js';
 
 /** What is installed on a node: see docs/lab.md "Profiles". */
 export type NodeProfile = 'bare' | 'docker';
@@ -40,6 +41,10 @@ export interface NodeChoices {
   /** /data size of every node not named in nodeDataSizes ("2G"); default by profile. */
   dataSize?: string;
   nodeDataSizes?: Record<string, string>;
+  /** Four segments (DMZ, App, Data, Mgmt) behind a router instead of one bridge; see segments.ts. */
+  segmented?: boolean;
+  /** Per-node segment, by node name: { node1: 'dmz' }; implies segmented. */
+  nodeSegments?: Record<string, string>;
 }
 
 export interface NodeSpec {
@@ -51,15 +56,23 @@ export interface NodeSpec {
 /** One spec per node (node1..nodeN), with overrides checked against the node names. */
 export function resolveNodeSpecs(count: number, c: NodeChoices = {}): NodeSpec[] {
   const names = new Set(Array.from({ length: count }, (_, i) => `node${i + 1}`));
-  for (const n of [...Object.keys(c.nodeProfiles ?? {}), ...Object.keys(c.nodeDataSizes ?? {})]) {
+  for (const n of [...Object.keys(c.nodeProfiles ?? {}), ...Object.keys(c.nodeDataSizes ?? {}), ...Object.keys(c.nodeSegments ?? {})]) {
     if (!names.has(n)) throw new ApplianceError('VALIDATION', `Node override for "${n}", but the lab has node1..node${count}.`);
   }
   const base = validateProfile(c.profile ?? 'bare');
-  return [...names].map((name) => {
+  const segmented = isSegmented(c);
+  const layout = defaultSegments(count);
+  return [...names].map((name, i) => {
     const profile = validateProfile(c.nodeProfiles?.[name] ?? base);
     const size = c.nodeDataSizes?.[name] ?? c.dataSize ?? DEFAULT_DATA_SIZE[profile];
-    return { profile, segment: DEFAULT_SEGMENT, dataBytes: parseSize(size) };
+    const segment = segmented ? validateSegment(c.nodeSegments?.[name] ?? layout[i]!) : DEFAULT_SEGMENT;
+    return { profile, segment, dataBytes: parseSize(size) };
   });
+}
+
+/** Whether the choices ask for a segmented lab (explicitly, or by giving a node a segment). */
+export function isSegmented(c: NodeChoices): boolean {
+  return !!c.segmented || Object.keys(c.nodeSegments ?? {}).length > 0;
 }
 
 /** Parses repeated CLI overrides "node1=docker" into { node1: 'docker' }. */

@@ -24,7 +24,7 @@ export const LabNode = z.object({
   pid: z.number().int().positive().optional(),
   /** "bare" (systemd, sshd, sudo; no container engine) or "docker" (bare + Docker Engine + Compose v2). */
   profile: z.enum(['bare', 'docker']),
-  /** Network segment of the node ("lab": the lab's one bridge). */
+  /** Network segment of the node: "lab" (the flat lab's one bridge) or dmz, app, data, mgmt. */
   segment: z.string(),
   /** `systemctl is-system-running` inside the node ("unknown" when it cannot be asked: down, or not root). */
   systemState: z.string(),
@@ -50,6 +50,12 @@ export const LabStatus = z.object({
   /** ssh_config mapping node names to addresses, key and known_hosts (empty string when down). */
   sshConfigPath: z.string(),
   nodes: z.array(LabNode),
+  /** "flat": one bridge (subnet); "segmented": subnet is the hospital side, nodes sit in `segments`. */
+  topology: z.enum(['flat', 'segmented']).default('flat'),
+  /** Segmented labs: each segment's 10.99.X.0/24 and its gateway on the router. */
+  segments: z.record(z.enum(['dmz', 'app', 'data', 'mgmt']), z.object({ octet: z.number().int(), cidr: z.string(), gateway: z.string() })).optional(),
+  /** Segmented labs: the router's network namespace (for `ip netns exec`). */
+  routerNetns: z.string().optional(),
 });
 
 export type LabNode = z.infer<typeof LabNode>;

@@ -16,7 +16,7 @@ export const NodeState = z.object({
   address: z.string(),
   /** "bare" or "docker" (see profiles.ts). */
   profile: z.enum(['bare', 'docker']),
-  /** Network segment the node sits on; one "lab" bridge today, a bridge per segment later. */
+  /** Network segment the node sits on: "lab" (the one bridge) or dmz/app/data/mgmt (segmented lab). */
   segment: z.string(),
   /** Size of the node's /data filesystem in bytes, and its image file (loop-mounted ext4) or "tmpfs". */
   dataBytes: z.number().int().positive(),
@@ -42,6 +42,10 @@ export const LabState = z.object({
   octet: z.number().int().min(1).max(250),
   subnet: z.string(),
   createdAt: z.string(),
+  /** "segmented": four segment bridges behind a router netns (see router.ts); absent = flat. */
+  topology: z.enum(['flat', 'segmented']).default('flat'),
+  /** Segmented labs: each segment's subnet and gateway (10.99.X.0/24, router .1). */
+  segments: z.record(z.string(), z.object({ octet: z.number().int(), cidr: z.string(), gateway: z.string() })).optional(),
   /** False until every node answered: a lab that never got ready is torn down, not reused. */
   ready: z.boolean(),
   nodes: z.array(NodeState),

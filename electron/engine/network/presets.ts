@@ -109,12 +109,31 @@ export function planFromPreset(preset: PresetName, site: PlanSiteContext): Netwo
   const spec = PRESETS[preset];
   const at = (s: SegmentName, offset: number) => formatIp(addressAt(parseCidr(spec.segments[s].cidr)!, offset));
   const hosts: Record<string, HostAddresses> = {};
-  const bySegment: Record<SegmentName, string[]> = { dmz: [], app: [], data: [], mgmt: [] };
+  const counts: Record<SegmentName, number> = { dmz: 0, app: 0, data: 0, mgmt: 0 };
   for (const host of site.hosts) {
     const s = segmentForHost(host);
-    const offset = OFFSETS[s][bySegment[s].length] ?? 100 + bySegment[s].length;
-    bySegment[s].push(host.name);
+    const offset = OFFSETS[s][counts[s]] ?? 100 + counts[s];
+    counts[s]++;
     hosts[host.name] = { [s]: at(s, offset) };
+  }
+  return assemblePlan({ preset, hospitalNetworks: spec.hospitalNetworks, segments: spec.segments, vip: at('dmz', spec.vipOffset), hosts }, site);
+}
+
+/**
+ * The parts of a plan that follow from its segments and host addresses, shared by the fixed
+ * presets and the lab's (lab-preset.ts): DNS records for the VIP and the database/cache hosts,
+ * the guide's firewall matrix, and the DMZ hosts with role lb as VRRP load balancers.
+ */
+export function assemblePlan(
+  base: { preset: string; hospitalNetworks: NetworkPlan['hospitalNetworks']; segments: Record<SegmentName, Segment>; vip: string; hosts: Record<string, HostAddresses> },
+  site: PlanSiteContext,
+): NetworkPlan {
+  const { hosts } = base;
+  const bySegment: Record<SegmentName, string[]> = { dmz: [], app: [], data: [], mgmt: [] };
+  for (const host of site.hosts) {
+    const legs = hosts[host.name];
+    const s = (SEGMENT_NAMES as readonly SegmentName[]).find((x) => legs?.[x]);
+    if (s) bySegment[s].push(host.name);
   }
   const addressOf = (name: string | undefined) => {
     if (!name) return undefined;
@@ -135,10 +154,10 @@ export function planFromPreset(preset: PresetName, site: PlanSiteContext): Netwo
   if (redis) dns.push({ name: 'redis', target: redis });
   const lbs = bySegment.dmz.filter((n) => site.hosts.find((h) => h.name === n)?.role === 'lb');
   return {
-    preset,
-    hospitalNetworks: spec.hospitalNetworks.map((n) => ({ ...n })),
-    segments: structuredClone(spec.segments),
-    vip: at('dmz', spec.vipOffset),
+    preset: base.preset,
+    hospitalNetworks: base.hospitalNetworks.map((n) => ({ ...n })),
+    segments: structuredClone(base.segments),
+    vip: base.vip,
     hosts,
     domain: site.domain ?? 'hospital-erp.local',
     dnsRecords: dns,

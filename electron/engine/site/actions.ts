@@ -2,6 +2,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { access, mkdir, rm, stat } from 'node:fs/promises';
 import { ApplianceError } from '../errors.js';
 import { labStatus } from '../lab/index.js';
+import { planFromLab, ROLE_OF_SEGMENT } from '../network/lab-preset.js';
+import type { SegmentName } from '../network/schema.js';
 import { scanHostKey } from '../targets/host-keys.js';
 import { assertNewPassphrase } from './passphrase.js';
 import { hostSecretKeys, sitePaths } from './paths.js';
@@ -93,13 +95,19 @@ export async function addHost(dir: string, passphrase: string, input: AddHostInp
 /**
  * Fills a site's hosts from the running practice lab: the first node for `single`, three for
  * `k3s-3`, logging in as the lab's user with the lab key. Host keys are pinned from the lab's
- * own records, and only after a scan shows each node presents exactly that key.
+ * own records, and only after a scan shows each node presents exactly that key. From a segmented
+ * lab (`lab up --segments`) every node joins, with the role of its segment (dmz lb, app server,
+ * data db, mgmt mgmt), and the site gets the "lab" network plan built from the lab's real
+ * segments and addresses.
  */
 export async function siteFromLab(dir: string, opts: { labName?: string } = {}): Promise<Site> {
   const site = await loadSite(dir);
   const lab = await labStatus({ ...(opts.labName ? { name: opts.labName } : {}) });
   const need = site.config.topology === 'single' ? 1 : 3;
-  const nodes = lab.nodes.filter((n) => n.running).slice(0, need);
+  // A segmented lab is a whole site (LBs, servers, databases): every node joins it.
+  const segmented = !!lab.segments;
+  const running = lab.nodes.filter((n) => n.running);
+  const nodes = segmented ? running : running.slice(0, need);
   if (nodes.length < need) {
     throw new ApplianceError('NOT_FOUND', `Lab "${lab.name}" has ${nodes.length} running node(s); topology ${site.config.topology} needs ${need}. Start it with "appliance lab up${opts.labName ? ` --name ${opts.labName}` : ''}".`);
   }
@@ -113,10 +121,13 @@ export async function siteFromLab(dir: string, opts: { labName?: string } = {}):
   );
   return updateSite(dir, (c) => {
     for (const n of nodes) {
-      const host = SiteHost.parse({ name: n.name, address: n.address, port: n.sshPort, user: n.user, role: 'server', auth: 'key', keyPath: n.keyPath, hostKey: n.hostKeyFingerprint });
+      const placed = segmented ? { role: ROLE_OF_SEGMENT[n.segment as SegmentName], segment: n.segment } : { role: 'server' };
+      const host = SiteHost.parse({ name: n.name, address: n.address, port: n.sshPort, user: n.user, ...placed, auth: 'key', keyPath: n.keyPath, hostKey: n.hostKeyFingerprint });
       const i = c.hosts.findIndex((h) => h.name === n.name);
       if (i >= 0) c.hosts[i] = host;
       else c.hosts.push(host);
     }
+    // The site's plan is the lab's truth: its real segments and addresses (the "lab" preset).
+    if (segmented) c.network = planFromLab(lab, { topology: c.topology, domain: c.domain, hosts: c.hosts });
   });
 }
