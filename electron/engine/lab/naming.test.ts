@@ -21,6 +21,7 @@ describe('lab naming', () => {
     const lab = labNames(validateLabName('abcdefgh'), '/var/lib/x');
     expect(lab.bridge.length).toBeLessThanOrEqual(15);
     expect(nodeNames(lab, MAX_NODES).vethHost.length).toBeLessThanOrEqual(15);
+    expect(lab.routerVethHost.length).toBeLessThanOrEqual(15);
   });
 
   it('rejects names that would break interface names or paths', () => {
