@@ -55,7 +55,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   {
     name: 'lab',
     term: 'lab',
-    description: 'Practice lab: fake servers (namespaces + sshd, optional dockerd) on this machine, for rehearsals and tests',
+    description: 'Practice lab: fake servers (namespaces, real systemd, sshd; optional Docker) on this machine, for rehearsals and tests',
     load: async () => (await import('./lab.js')).registerLab,
   },
   {
