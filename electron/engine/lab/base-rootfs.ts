@@ -107,7 +107,8 @@ export function stampFor(spec: object): string {
 }
 export const STAMP_NAME = STAMP_FILE;
 
-function isComplete(dir: string, spec: BaseSpec): boolean {
+/** Whether `dir` holds a finished build of `spec` (its stamp matches); shared with docker-layer.ts. */
+export function isComplete(dir: string, spec: object): boolean {
   try {
     return readFileSync(path.join(dir, STAMP_FILE), 'utf8') === stampFor(spec);
   } catch {
@@ -136,7 +137,7 @@ export async function ensureBaseRootfs(stateDir: string, opts: { onEvent: OnEven
   try {
     if (isComplete(dir, spec)) return dir;
     assertTools(BUILD_TOOLS);
-    await removeStaleBuilds(stateDir);
+    await removeStaleBuilds(stateDir, /^\.base-[0-9a-f]+\.tmp-(\d+)$/);
     if (existsSync(dir)) await removeTree(dir); // a dir without a matching stamp is not ours to trust
 
     const tmp = path.join(stateDir, `.${path.basename(dir)}.tmp-${process.pid}`);
@@ -186,9 +187,9 @@ export async function ensureBaseRootfs(stateDir: string, opts: { onEvent: OnEven
 }
 
 /** Temp build dirs whose builder died (the lock is ours now, so no live builder can own one). */
-async function removeStaleBuilds(stateDir: string): Promise<void> {
+export async function removeStaleBuilds(stateDir: string, pattern: RegExp): Promise<void> {
   for (const entry of readdirSync(stateDir)) {
-    const m = /^\.base-[0-9a-f]+\.tmp-(\d+)$/.exec(entry);
+    const m = pattern.exec(entry);
     if (m && (Number(m[1]) === process.pid || !isAlive(Number(m[1])))) await removeTree(path.join(stateDir, entry));
   }
 }

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApplianceError, throwIfAborted } from '../errors.js';
 import type { OnEvent } from '../events/index.js';
-import { hostMirror, STAMP_NAME, stampFor } from './base-rootfs.js';
+import { hostMirror, isComplete, removeStaleBuilds, STAMP_NAME, stampFor } from './base-rootfs.js';
 import { acquireLock } from './lock.js';
 import { removeTree } from './mounts.js';
-import { isAlive } from './processes.js';
 import { runStreaming } from './run.js';
 
 /**
@@ -56,14 +55,6 @@ export function dockerLayerDirFor(baseDir: string, spec = dockerLayerSpec(baseDi
   return `${baseDir}.docker-${createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 12)}`;
 }
 
-function isComplete(dir: string, spec: DockerLayerSpec): boolean {
-  try {
-    return readFileSync(path.join(dir, STAMP_NAME), 'utf8') === stampFor(spec);
-  } catch {
-    return false;
-  }
-}
-
 /** The cached docker layer for `baseDir`, built first if needed (under the same lock as the base). */
 export async function ensureDockerLayer(baseDir: string, opts: { onEvent: OnEvent; task: string; signal?: AbortSignal }): Promise<string> {
   const spec = dockerLayerSpec(baseDir);
@@ -79,10 +70,7 @@ export async function ensureDockerLayer(baseDir: string, opts: { onEvent: OnEven
   });
   try {
     if (isComplete(dir, spec)) return dir;
-    for (const entry of readdirSync(stateDir)) {
-      const m = /^\.base-[0-9a-f]+\.docker-[0-9a-f]+\.(?:tmp|scratch)-(\d+)$/.exec(entry);
-      if (m && (Number(m[1]) === process.pid || !isAlive(Number(m[1])))) await removeTree(path.join(stateDir, entry));
-    }
+    await removeStaleBuilds(stateDir, /^\.base-[0-9a-f]+\.docker-[0-9a-f]+\.(?:tmp|scratch)-(\d+)$/);
     if (existsSync(dir)) await removeTree(dir);
     const tmp = path.join(stateDir, `.${path.basename(dir)}.tmp-${process.pid}`);
     const scratch = path.join(stateDir, `.${path.basename(dir)}.scratch-${process.pid}`);
