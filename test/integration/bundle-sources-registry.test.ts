@@ -17,7 +17,7 @@ import { assertReportOk, buildBundle, generateSigningKey, openVerifiedBundle, ve
 import { buildBusyboxImage } from '../support/busybox-image.js';
 import { startLocalRegistry, type LocalRegistry } from '../support/local-registry.js';
 import { startPrivateDockerd, type PrivateDockerd } from '../support/private-dockerd.js';
-import { failure } from './support/failure.js';
+import { failure } from '../support/failure.js';
 
 const NEEDED = ['dockerd', 'docker', 'docker-registry', 'skopeo'];
 

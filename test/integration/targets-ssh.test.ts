@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ApplianceError } from '../../electron/engine/errors.js';
 import { fileAuditSink, scanHostKey, SshTarget, type SshTargetOptions } from '../../electron/engine/targets/index.js';
 import { describeWithLab, nodeExec, testLab, type LabNode } from './support/lab.js';
-import { failure } from './support/failure.js';
+import { failure } from '../support/failure.js';
 
 describeWithLab('SSH targets against lab nodes', () => {
   let node: LabNode;

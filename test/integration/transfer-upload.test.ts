@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ApplianceEvent } from '../../electron/engine/events/index.js';
 import { LocalTarget, SshTarget, uploadToHosts, type SshTargetOptions } from '../../electron/engine/targets/index.js';
 import { describeWithLab, nodeExec, testLab, type LabNode } from './support/lab.js';
-import { failure } from './support/failure.js';
+import { failure } from '../support/failure.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');

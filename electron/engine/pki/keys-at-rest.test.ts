@@ -8,6 +8,7 @@ import { issuedPaths, pkiPaths } from './paths.js';
 import { parseEncryptedPrivateKey, PassphraseKeys } from './pkcs8.js';
 import { encryptSiteKeys, exportSiteKey, initSiteCa, issueSiteCertificates, listSiteCertificates, readServerKeyPem, sitePkiStatus } from './site-pki.js';
 import { makePkiTestSite } from './test-fixtures.js';
+import { failure } from '../../../test/support/failure.js';
 
 // Server keys at rest (issue 8 item 8). ECDSA and few PBKDF2 iterations keep it fast; the real
 // count and openssl reading the files are in test/integration/pki-openssl.test.ts.
@@ -27,15 +28,6 @@ async function files(folder: string): Promise<Map<string, Buffer>> {
 }
 
 const clearKeyFiles = async (folder: string) => [...(await files(folder))].filter(([, b]) => CLEAR.test(b.toString('latin1'))).map(([f]) => f);
-
-async function failure(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected a failure');
-}
 
 /** What versions before the fix wrote: clear PKCS#8 key.pem and cert + chain + clear key in haproxy.pem. */
 async function writeLikeOlderVersion(name: string): Promise<string> {
@@ -86,26 +78,26 @@ describe('server keys at rest', () => {
 
   it('a wrong passphrase is PERMISSION naming the key file; a damaged key file is INTEGRITY', async () => {
     const web = issuedPaths(pki().dir, 'web');
-    const wrong = await failure(readServerKeyPem(dir, 'web', 'not the passphrase'));
+    const wrong = await failure(() => readServerKeyPem(dir, 'web', 'not the passphrase'));
     expect(wrong.code).toBe('PERMISSION');
     expect(wrong.message).toBe(`Wrong site passphrase: it does not unlock the server key ${web.key}.`);
     const original = await readFile(web.key, 'utf8');
     await writeFile(web.key, original.replace(/\n(.)(.)/, (_m, a: string, b: string) => `\n${b}${a}`));
     try {
-      const damaged = await failure(readServerKeyPem(dir, 'web', PASS));
+      const damaged = await failure(() => readServerKeyPem(dir, 'web', PASS));
       expect(damaged.code).toBe('INTEGRITY');
       expect(damaged.message).toContain(web.key);
       expect((await listSiteCertificates(dir)).find((c) => c.name === 'web')!.keyAtRest).toBe('damaged');
     } finally {
       await writeFile(web.key, original);
     }
-    expect((await failure(readServerKeyPem(dir, '../../secrets', PASS))).code).toBe('VALIDATION');
+    expect((await failure(() => readServerKeyPem(dir, '../../secrets', PASS))).code).toBe('VALIDATION');
   });
 
   it('export-key writes the clear key with mode 0600, says so, refuses to overwrite, and a wrong passphrase writes nothing', async () => {
     const out = join(root, 'export', 'web.key');
     await mkdir(join(root, 'export'));
-    const bad = await failure(exportSiteKey(dir, { name: 'web', out, passphrase: 'not the passphrase' }));
+    const bad = await failure(() => exportSiteKey(dir, { name: 'web', out, passphrase: 'not the passphrase' }));
     expect(bad.code).toBe('PERMISSION');
     expect(await readdir(join(root, 'export'))).toEqual([]);
     const r = await exportSiteKey(dir, { name: 'web', out, passphrase: PASS });
@@ -117,7 +109,7 @@ describe('server keys at rest', () => {
     const cert = new X509Certificate(await readFile(issuedPaths(pki().dir, 'web').cert));
     expect(cert.checkPrivateKey(createPrivateKey(await readFile(out)))).toBe(true);
     await writeFile(out, 'engineer notes');
-    const again = await failure(exportSiteKey(dir, { name: 'web', out, passphrase: PASS }));
+    const again = await failure(() => exportSiteKey(dir, { name: 'web', out, passphrase: PASS }));
     expect(again.code).toBe('CONFLICT');
     expect(await readFile(out, 'utf8')).toBe('engineer notes');
     const combined = await exportSiteKey(dir, { name: 'web', out: join(root, 'export', 'web.pem'), passphrase: PASS, form: 'haproxy' });
@@ -134,7 +126,7 @@ describe('server keys at rest', () => {
     expect(status.certificates.filter((c) => c.keyAtRest === 'clear').map((c) => c.name).sort()).toEqual(['redis', 'web']);
     // Nothing to sign, but clear keys: issue asks for the passphrase, and a wrong one changes nothing.
     const before = await files(pki().dir);
-    expect((await failure(issueSiteCertificates(dir, { passphrase: 'not the passphrase' }))).code).toBe('PERMISSION');
+    expect((await failure(() => issueSiteCertificates(dir, { passphrase: 'not the passphrase' }))).code).toBe('PERMISSION');
     expect(await files(pki().dir)).toEqual(before);
     const ask = vi.fn(async () => PASS);
     const results = await issueSiteCertificates(dir, { passphrase: ask });
@@ -162,7 +154,7 @@ describe('server keys at rest', () => {
     await mkdir(leftover);
     await writeFile(join(leftover, 'key.pem'), keyPem, { mode: 0o600 });
     expect((await sitePkiStatus(dir)).clearKeyFiles).toHaveLength(3);
-    expect((await failure(encryptSiteKeys(dir, { passphrase: 'not the passphrase' }))).code).toBe('PERMISSION');
+    expect((await failure(() => encryptSiteKeys(dir, { passphrase: 'not the passphrase' }))).code).toBe('PERMISSION');
     expect((await sitePkiStatus(dir)).clearKeyFiles).toHaveLength(3);
     const r = await encryptSiteKeys(dir, { passphrase: PASS });
     expect(r).toEqual({ encrypted: [join(retired, 'key.pem')], removed: [leftover, join(retired, 'haproxy.pem')].sort(), left: [] });

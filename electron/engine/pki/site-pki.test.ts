@@ -7,6 +7,7 @@ import { loadSite, updateSite } from '../site/index.js';
 import { issuedPaths, pkiPaths } from './paths.js';
 import { exportSiteCa, haproxyPemFor, initSiteCa, issueSiteCertificates, listSiteCertificates, readServerKeyPem, sitePkiStatus } from './site-pki.js';
 import { makePkiTestSite } from './test-fixtures.js';
+import { failure } from '../../../test/support/failure.js';
 
 // ECDSA and few PBKDF2 iterations keep these tests fast; RSA 4096 and the real count are covered by test/integration/pki-*.
 const PASS = 'correct horse battery';
@@ -27,15 +28,6 @@ async function snapshot(folder: string): Promise<Record<string, string>> {
   return out;
 }
 
-async function failure(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected a failure');
-}
-
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pki-unit-'));
   dir = join(root, 'site');
@@ -49,7 +41,7 @@ describe('site PKI', () => {
   });
 
   it('refuses to create the CA under a passphrase that does not open secrets.enc', async () => {
-    const e = await failure(initSiteCa(dir, { passphrase: 'not the site passphrase', algorithm: 'ecdsa-p256', iterations: 1000 }));
+    const e = await failure(() => initSiteCa(dir, { passphrase: 'not the site passphrase', algorithm: 'ecdsa-p256', iterations: 1000 }));
     expect(e.code).toBe('PERMISSION');
     expect((await sitePkiStatus(dir)).ca.present).toBe(false);
   });
@@ -64,7 +56,7 @@ describe('site PKI', () => {
   });
 
   it('refuses a second init without --force (CONFLICT)', async () => {
-    expect((await failure(initSiteCa(dir, { passphrase: PASS, algorithm: 'ecdsa-p256', iterations: 1000 }))).code).toBe('CONFLICT');
+    expect((await failure(() => initSiteCa(dir, { passphrase: PASS, algorithm: 'ecdsa-p256', iterations: 1000 }))).code).toBe('CONFLICT');
   });
 
   it('issues every planned certificate with keys encrypted at rest (0600), chain, and no clear HAProxy file', async () => {
@@ -118,7 +110,7 @@ describe('site PKI', () => {
 
   it('refuses a name outside the constraints before signing anything', async () => {
     const before = await snapshot(pki().dir);
-    const e = await failure(issueSiteCertificates(dir, { passphrase: PASS, extraNames: ['www.google.com'] }));
+    const e = await failure(() => issueSiteCertificates(dir, { passphrase: PASS, extraNames: ['www.google.com'] }));
     expect(e.code).toBe('VALIDATION');
     expect(e.message).toMatch(/Refused to issue "web": DNS:www\.google\.com/);
     expect(await snapshot(pki().dir)).toEqual(before);
@@ -127,7 +119,7 @@ describe('site PKI', () => {
 
   it('renews what expires within the window, and with a wrong passphrase writes nothing (PERMISSION)', async () => {
     const before = await snapshot(pki().dir);
-    const e = await failure(issueSiteCertificates(dir, { passphrase: 'wrong passphrase', renewWithinDays: 400 }));
+    const e = await failure(() => issueSiteCertificates(dir, { passphrase: 'wrong passphrase', renewWithinDays: 400 }));
     expect(e.code).toBe('PERMISSION');
     expect(e.message).toContain(pki().caKey);
     expect(await snapshot(pki().dir)).toEqual(before);
@@ -141,7 +133,7 @@ describe('site PKI', () => {
     const damaged = original.replace(/\n(.)(.)/, (_m, a: string, b: string) => `\n${b}${a}`);
     await writeFile(pki().caKey, damaged);
     const before = await snapshot(pki().dir);
-    const e = await failure(issueSiteCertificates(dir, { passphrase: PASS, renewWithinDays: 10_000 }));
+    const e = await failure(() => issueSiteCertificates(dir, { passphrase: PASS, renewWithinDays: 10_000 }));
     expect(e.code).toBe('INTEGRITY');
     expect(e.message).toContain(pki().caKey);
     expect(await snapshot(pki().dir)).toEqual(before);
@@ -169,7 +161,7 @@ describe('site PKI', () => {
   });
 
   it('re-creates the CA with --force, retiring the old one and its certificates', async () => {
-    expect((await failure(initSiteCa(dir, { passphrase: 'wrong passphrase', algorithm: 'ecdsa-p256', iterations: 1000, force: true }))).code).toBe('PERMISSION');
+    expect((await failure(() => initSiteCa(dir, { passphrase: 'wrong passphrase', algorithm: 'ecdsa-p256', iterations: 1000, force: true }))).code).toBe('PERMISSION');
     const oldFp = (await sitePkiStatus(dir)).ca;
     await updateSite(dir, () => {});
     const ca = await initSiteCa(dir, { passphrase: PASS, algorithm: 'ecdsa-p256', iterations: 1000, force: true });

@@ -1,4 +1,4 @@
-import { ApplianceError } from '../../../electron/engine/errors.js';
+import { ApplianceError } from '../../electron/engine/errors.js';
 
 /** Runs `fn` and returns the ApplianceError it throws (fails the test if it does not throw one). */
 export async function failure(fn: () => Promise<unknown>): Promise<ApplianceError> {
