@@ -38,6 +38,11 @@ export const StepEvent = z.object({
   title: z.string().optional(),
   state: StepState,
   error: z.string().optional(),
+  /** Install steps: the phase, and on finishing the outcome (ok = was already done, changed = applied and verified, blocked = an upstream step failed). */
+  phase: z.string().optional(),
+  outcome: z.enum(['ok', 'changed', 'failed', 'skipped', 'blocked', 'cancelled']).optional(),
+  /** Install steps: the probe's one-line reason. */
+  reason: z.string().optional(),
 });
 
 export const TaskState = z.enum(['running', 'done', 'failed', 'cancelled']);
