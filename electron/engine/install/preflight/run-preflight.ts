@@ -1,0 +1,138 @@
+import type { VerifiedBundle } from '../../bundle/verified.js';
+import type { StackDeclaration } from '../../bundle/stack.js';
+import { isApplianceError, throwIfAborted } from '../../errors.js';
+import type { OnEvent } from '../../events/index.js';
+import { measureClockOffset } from '../../hardware/clock-offset.js';
+import { probeHosts, type HostProbeResult } from '../../hardware/remote.js';
+import { redactText } from '../../redact.js';
+import type { Site } from '../../site/index.js';
+import { defaultProfileName, getProfile } from '../../sizing/profiles.js';
+import { sizeSite } from '../../sizing/verdict.js';
+import type { Target } from '../../targets/index.js';
+import type { HostVars } from '../types.js';
+import { bundleCheck } from './bundle-check.js';
+import { diskCheck } from './disk-check.js';
+import { clockCheck, hardwareCheck, osCheck } from './host-facts-checks.js';
+import { isFatal, readDataFs, readListeners, readOwnPorts, readStagedBytes, sudoCheck } from './host-reads.js';
+import { portsCheck } from './ports-check.js';
+import { preflightCheck, type PreflightCheck, type PreflightHost, type PreflightReport } from './schema.js';
+
+export interface PreflightInput {
+  site: Site;
+  bundle: VerifiedBundle;
+  stack: StackDeclaration;
+  /** Open targets of the hosts to check (the caller opens and closes them). */
+  targets: Target[];
+  /** Per host: stack, dataDir, stagingDir... (a host here without a target fails as not connected). */
+  vars: Record<string, HostVars>;
+  /** Bytes of the bundle each host receives (images and packages it lacks). */
+  bundleShare: Record<string, number>;
+  /** TCP ports the stack publishes on each host. */
+  requiredPorts: Record<string, number[]>;
+  /**
+   * Sizing profile for the hardware verdict; default: the production profile of the site's
+   * topology. Pass "lab" for practice-lab sites, as `appliance hardware --site DIR --profile lab`.
+   */
+  profile?: string;
+  signal?: AbortSignal;
+  onEvent?: OnEvent;
+  task?: string;
+}
+
+/**
+ * The install preflight: read-only checks on every host, in parallel, before anything changes:
+ * bundle fits the site, hardware verdict, OS and systemd, sudo, ports free, room on the data
+ * filesystem, clock skew. Never throws for a host's problem (an unreachable host is a failed
+ * check); throws only CANCELLED, and for a bad profile name. `ok` is false when any check fails.
+ */
+export async function runPreflight(input: PreflightInput): Promise<PreflightReport> {
+  const { site, signal, onEvent } = input;
+  const task = input.task ?? 'install.preflight';
+  const topology = site.config.topology;
+  const profile = getProfile(input.profile ?? defaultProfileName(topology), topology);
+  throwIfAborted(signal);
+  const bundle = bundleCheck(input.bundle, topology, input.stack);
+
+  // One hardware probe per host (it also measures the clock offset); a failed host keeps its error.
+  const probed = await probeHosts(input.targets, { signal, onEvent, task });
+  throwIfAborted(signal);
+  const sizing = sizeSite({ profile, topology, hosts: probed, bundleBytes: null });
+
+  let done = 0;
+  const total = input.targets.length;
+  const hosts = await Promise.all(
+    input.targets.map(async (t): Promise<PreflightHost> => {
+      const step = `preflight ${t.name}`;
+      onEvent?.({ type: 'step', task, step, host: t.name, title: `Preflight checks on ${t.name}`, state: 'running' });
+      const probe = probed.find((p) => p.host === t.name)!;
+      const hostSizing = sizing.hosts.find((h) => h.host === t.name)!;
+      const checks = [bundle, ...(await hostChecks(t, probe, hostSizing.checks, profile, input))];
+      throwIfAborted(signal);
+      const failed = checks.filter((c) => c.status === 'fail');
+      for (const c of checks.filter((x) => x.status !== 'pass')) {
+        onEvent?.({ type: 'log', task, host: t.name, stream: c.status === 'fail' ? 'error' : 'warn', line: redactText(`${c.title}: ${c.detail}`) });
+      }
+      onEvent?.({ type: 'step', task, step, host: t.name, state: failed.length ? 'failed' : 'done', ...(failed.length ? { error: `${failed.length} check(s) failed` } : {}) });
+      onEvent?.({ type: 'progress', task, label: 'preflight', done: ++done, total, unit: 'items' });
+      return { host: t.name, checks };
+    }),
+  );
+
+  // A host the plan names but nobody could connect to.
+  for (const name of Object.keys(input.vars)) {
+    if (hosts.some((h) => h.host === name)) continue;
+    hosts.push({ host: name, checks: [bundle, preflightCheck('reachable', 'Host reachable', 'fail', 'no connection to this host was opened', 'Check the address, the port and the credentials (appliance targets test --site DIR).')] });
+  }
+  // Checks across hosts (number of servers; clock skew between K3s nodes...), when not passing.
+  const cluster = sizing.cluster.filter((c) => c.status === 'warn' || c.status === 'fail');
+  if (cluster.length) {
+    hosts.push({ host: 'cluster', checks: cluster.map((c) => preflightCheck(c.id, c.title, c.status === 'fail' ? 'fail' : 'warn', `${c.measured} (needs ${c.required})`, c.remediation ?? undefined)) });
+  }
+  return { ok: hosts.every((h) => h.checks.every((c) => c.status !== 'fail')), hosts };
+}
+
+type SizingChecks = Parameters<typeof hardwareCheck>[0]['checks'];
+
+/** One host's checks after its probe. A connection lost midway ends the host with a "reachable" failure. */
+async function hostChecks(t: Target, probe: HostProbeResult, sizing: SizingChecks, profile: { name: string; production: boolean }, input: PreflightInput): Promise<PreflightCheck[]> {
+  const { signal } = input;
+  const unreachable = (message: string) => preflightCheck('reachable', 'Host reachable', 'fail', message, 'Check the network path and sshd on the host (appliance targets test --site DIR), then run the install again.');
+  if (probe.error?.code === 'UNREACHABLE') return [unreachable(probe.error.message)];
+  if (probe.error?.code === 'CANCELLED') throwIfAborted(signal);
+  const vars = input.vars[t.name];
+  const checks: PreflightCheck[] = [hardwareCheck({ checks: sizing }, profile)];
+  try {
+    checks.push(probe.report ? osCheck(probe.report) : preflightCheck('os', 'OS release and init system', 'fail', `not read: the hardware probe failed (${probe.error?.message ?? 'no report'})`));
+    checks.push(clockCheck(probe.report ? probe.report.timeSync.offsetMs : await clockOffset(t, signal)));
+    const sudo = await sudoCheck(t as Target & { sudoMode?: () => Promise<string> }, signal);
+    checks.push(sudo);
+    const asRoot = sudo.status === 'pass';
+    if (!vars) {
+      checks.push(preflightCheck('vars', 'Install values', 'fail', `the plan has no values for host ${t.name}`));
+      return checks;
+    }
+    const { listeners, processNames } = await readListeners(t, asRoot, signal);
+    const required = input.requiredPorts[t.name] ?? [];
+    const dockerHeld = !!listeners?.some((l) => required.includes(l.port) && l.process === 'docker-proxy');
+    const ownPorts = dockerHeld ? await readOwnPorts(t, vars.stack, asRoot, signal) : new Set<number>();
+    checks.push(portsCheck({ required, listeners, processNames, ownPorts, stack: vars.stack }));
+    const fs = await readDataFs(t, vars.dataDir, signal);
+    const staged = fs.df ? await readStagedBytes(t, vars.stagingDir, asRoot, signal) : 0;
+    checks.push(diskCheck({ dataDir: vars.dataDir, df: fs.df, ...(fs.error ? { dfError: fs.error } : {}), shareBytes: input.bundleShare[t.name] ?? 0, stagedBytes: staged }));
+  } catch (e) {
+    if (isApplianceError(e) && e.code === 'CANCELLED') throw e;
+    if (!isFatal(e)) throw e;
+    checks.push(unreachable(redactText(e instanceof Error ? e.message : String(e))));
+  }
+  return checks;
+}
+
+/** Clock offset when the probe could not run (its script failed, but `date` may still answer). */
+async function clockOffset(t: Target, signal?: AbortSignal): Promise<number | null> {
+  try {
+    return (await measureClockOffset(t, { signal })).offsetMs;
+  } catch (e) {
+    if (isFatal(e)) throw e;
+    return null;
+  }
+}
