@@ -5,6 +5,7 @@ import type { CallDef } from './calls/define.js';
 import { hardwareCalls } from './calls/hardware.js';
 import { networkCalls } from './calls/network.js';
 import { pkiCalls } from './calls/pki.js';
+import { sessionCalls } from './calls/session.js';
 import { siteCalls } from './calls/site.js';
 import { systemCalls } from './calls/system.js';
 
@@ -21,6 +22,7 @@ export const calls = {
   ...siteCalls,
   ...networkCalls,
   ...pkiCalls,
+  ...sessionCalls,
 } satisfies Record<string, CallDef>;
 
 export type Calls = typeof calls;

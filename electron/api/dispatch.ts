@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { isApplianceError } from '../engine/errors.js';
 import type { OnEvent } from '../engine/events/index.js';
@@ -6,6 +5,7 @@ import { type ApiError, CallEnvelope, type CallResult, calls, isMethod, type Met
 import type { AppPaths, HandlerContext } from './handler-context.js';
 import { handlers as defaultHandlers } from './handlers.js';
 import { redactText, redactValue, withSecretScope } from '../engine/redact.js';
+import { createSiteSessionStore, runWithSiteSession, siteSecretScope, type SiteSessionStore } from './site-sessions.js';
 
 type AnyHandler = (input: unknown, ctx: HandlerContext) => Promise<unknown>;
 
@@ -20,6 +20,10 @@ export interface Dispatcher {
   cancel(task: string): boolean;
   /** Cancels every running task `owner` started (its window closed); answers how many. */
   cancelOwner(owner: string): number;
+  /** Its window / connection closed: cancels what `owner` started and forgets the sites it unlocked. */
+  closeOwner(owner: string): number;
+  /** The unlocked sites of every owner (kept only in this process). */
+  readonly sessions: SiteSessionStore;
   /** The methods this dispatcher serves (exactly the contract's). */
   readonly methods: readonly Method[];
 }
@@ -35,9 +39,12 @@ export function createDispatcher(opts: {
   paths: AppPaths;
   handlers?: Record<string, AnyHandler>;
   log?: (line: string) => void;
+  /** Default: a store with the 15-minute idle timeout and the real clock. */
+  sessions?: SiteSessionStore;
 }): Dispatcher {
   const handlers = (opts.handlers ?? defaultHandlers) as Record<string, AnyHandler>;
   const running = new Map<string, { controller: AbortController; owner: string | undefined }>();
+  const sessions = opts.sessions ?? createSiteSessionStore();
   let callSeq = 0;
   const cancel = (task: string) => {
     const r = running.get(task);
@@ -67,14 +74,18 @@ export function createDispatcher(opts: {
     if (running.has(task)) return fail({ code: 'CONFLICT', message: `Task id ${task} is already running.` });
     const controller = new AbortController();
     running.set(task, { controller, owner });
+    const call = ++callSeq;
+    // Without an owner (tests, embedders) a call gets a session of its own that ends with it.
+    const sessionOwner = owner ?? `call:${call}`;
     const started = Date.now();
     try {
       const handler = handlers[method];
       if (!handler) return fail({ code: 'INTERNAL', message: `No handler for ${method}.` });
       // One choke point: every event leaving the engine is redacted here, whoever emitted it.
       const safeOnEvent: OnEvent = (e) => onEvent(redactValue(e));
-      const ctx: HandlerContext = { task, onEvent: safeOnEvent, signal: controller.signal, host: opts.host, paths: opts.paths, cancelTask: cancel };
-      const raw = await withSecretScope(secretScopeOf(input.data, ++callSeq), () => handler(input.data, ctx));
+      const session = sessions.forOwner(sessionOwner);
+      const ctx: HandlerContext = { task, onEvent: safeOnEvent, signal: controller.signal, host: opts.host, paths: opts.paths, cancelTask: cancel, session };
+      const raw = await withSecretScope(secretScopeOf(input.data, call), () => runWithSiteSession(session, () => handler(input.data, ctx)));
       const out = (def.output as z.ZodType).safeParse(raw);
       if (!out.success) return fail({ code: 'INTERNAL', message: `${method} produced output that does not match the contract.`, issues: issuesOf(out.error) });
       opts.log?.(`${method} ok in ${Date.now() - started} ms`);
@@ -85,10 +96,16 @@ export function createDispatcher(opts: {
       return fail(error);
     } finally {
       running.delete(task);
+      if (owner === undefined) sessions.forget(sessionOwner);
     }
   }
 
-  return { dispatch, cancel, cancelOwner, methods: Object.keys(calls) as Method[] };
+  const closeOwner = (owner: string) => {
+    sessions.forget(owner);
+    return cancelOwner(owner);
+  };
+
+  return { dispatch, cancel, cancelOwner, closeOwner, sessions, methods: Object.keys(calls) as Method[] };
 }
 
 /**
@@ -99,7 +116,7 @@ export function createDispatcher(opts: {
  */
 function secretScopeOf(input: unknown, call: number): string {
   const dir = typeof input === 'object' && input !== null && 'dir' in input ? (input as { dir: unknown }).dir : undefined;
-  return typeof dir === 'string' && dir ? `site:${resolve(dir)}` : `call:${call}`;
+  return typeof dir === 'string' && dir ? siteSecretScope(dir) : `call:${call}`;
 }
 
 function fail(error: ApiError): CallResult {

@@ -1,4 +1,5 @@
 import type { OnEvent } from '../engine/events/index.js';
+import type { SiteSession } from './site-sessions.js';
 
 /** Where the running app keeps its things; set by the host at start. */
 export interface AppPaths {
@@ -18,4 +19,9 @@ export interface HandlerContext {
   paths: AppPaths;
   /** Cancels another running task (used by task.cancel). */
   cancelTask: (task: string) => boolean;
+  /**
+   * The caller's unlocked sites (its window / console connection; a call without an owner gets
+   * one that ends with the call). unlockSite reads it too, so most handlers never need it.
+   */
+  session: SiteSession;
 }

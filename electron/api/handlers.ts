@@ -5,6 +5,7 @@ import { bundleHandlers } from './handlers/bundle.js';
 import { hardwareHandlers } from './handlers/hardware.js';
 import { networkHandlers } from './handlers/network.js';
 import { pkiHandlers } from './handlers/pki.js';
+import { sessionHandlers } from './handlers/session.js';
 import { siteHandlers } from './handlers/site.js';
 import { systemHandlers } from './handlers/system.js';
 
@@ -23,4 +24,5 @@ export const handlers = {
   ...siteHandlers,
   ...networkHandlers,
   ...pkiHandlers,
+  ...sessionHandlers,
 } satisfies HandlerMap<Method>;

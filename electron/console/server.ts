@@ -134,8 +134,9 @@ export async function startConsole(opts: {
         .then((result) => send({ type: 'result', id, result }))
         .catch((e: unknown) => log(`${method} failed outside the dispatcher: ${e instanceof Error ? e.message : String(e)}`));
     });
-    // A closed tab cancels what it started: nobody is left to see or cancel it.
-    ws.on('close', () => dispatcher.cancelOwner(owner));
+    // A closed tab cancels what it started (nobody is left to see or cancel it) and forgets the
+    // sites it unlocked: the unlock lives exactly as long as this connection.
+    ws.on('close', () => dispatcher.closeOwner(owner));
   }
 
   await new Promise<void>((resolveListen, rejectListen) => {

@@ -57,7 +57,8 @@ export function registerIpc(opts: { ipcMain: IpcMainLike; dispatcher: Dispatcher
     if (watched.has(sender.id)) return;
     sender.once('destroyed', () => {
       watched.delete(sender.id);
-      const n = cancelSender(sender.id);
+      // Closing the window also forgets the sites it unlocked (see site.unlock).
+      const n = opts.dispatcher.closeOwner(ownerOf(sender.id));
       if (n) log(`ipc: window ${sender.id} closed, cancelled ${n} running task(s)`);
     });
     watched.add(sender.id);
