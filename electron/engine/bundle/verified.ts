@@ -29,6 +29,11 @@ export interface VerifiedBundle {
    * stream fails with INTEGRITY before it ends, so a consumer never sees a clean end on bad data.
    */
   artifactStream(ref: string): Readable;
+  /**
+   * The artifact as a whole local file, when the bundle stores it as one (a folder bundle's
+   * blob): uploads then read it in place and can resume. Null for blobs inside a tar or parts.
+   */
+  localFile(ref: string): string | null;
 }
 
 /**
@@ -61,6 +66,12 @@ export async function openVerifiedBundle(path: string, opts: VerifiedOptions): P
       const f = opened.files.get(a.path);
       if (!f || f.size !== a.size) throw new ApplianceError('INTEGRITY', `${a.kind} ${a.ref}: blob ${a.path} changed since verification.`);
       return streamSegments(f.segments).pipe(digestGuard(a));
+    },
+    localFile(ref) {
+      const a = artifact(ref);
+      const f = opened.files.get(a.path);
+      const only = f?.segments.length === 1 ? f.segments[0]! : undefined;
+      return opened.layout === 'dir' && only && only.start === 0 && only.length === a.size ? only.file : null;
     },
   };
 }

@@ -59,8 +59,6 @@ export interface StepContext {
   log(line: string, stream?: 'info' | 'warn' | 'stdout' | 'stderr'): void;
   /** Progress of this step (bytes or items). */
   progress(done: number, total: number | null, unit: 'bytes' | 'items', label?: string): void;
-  /** Things this run must do later even if a later step fails (e.g. "restart docker"); journaled. */
-  addPendingEffect(effect: string): void;
 }
 
 /** Per-host values for templates and steps (computed once from site.yaml, the plan and the bundle). */
@@ -97,8 +95,6 @@ export interface Step {
   dependsOn?: string[];
   /** Kill the step's work after this long (default 10 minutes). */
   timeoutMs?: number;
-  /** Attempts over which apply+verify may be retried when they fail with UNREACHABLE (default 1). */
-  retries?: number;
   /** Read-only. Must cope with a host where earlier steps have not run yet (then: not done). */
   probe(ctx: StepContext): Promise<ProbeResult>;
   /** Makes the change. Safe to run again after an interruption at any point. */
