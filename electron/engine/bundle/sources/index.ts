@@ -89,6 +89,10 @@ export async function materialize(a: PlannedArtifact, index: number, ctx: Materi
       break;
     }
   }
-  if (a.kind === 'image') await checkDockerArchive(m.file, m.size, a.ref, label(a));
+  if (a.kind === 'image') {
+    const checked = await checkDockerArchive(m.file, m.size, a.ref, label(a));
+    // The id `docker load` gives the image (its config digest): the install verifies loaded images by it.
+    if (!m.image && checked.imageId) m = { ...m, image: { imageId: checked.imageId } };
+  }
   return m;
 }
