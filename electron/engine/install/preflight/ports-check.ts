@@ -57,7 +57,8 @@ export function portsCheck(input: PortsInput): PreflightCheck {
       continue;
     }
     const who = [...new Set(holders.map((h) => h.process ?? (input.processNames ? 'an unnamed process' : 'a process (name not readable without sudo)')))];
-    const where = [...new Set(holders.map((h) => h.address))].join(', ');
+    // ss shows a dual-stack wildcard socket as "*".
+    const where = [...new Set(holders.map((h) => (h.address === '*' ? 'all addresses' : h.address)))].join(', ');
     const foreignProxy = who.includes(DOCKER_PROXY) ? ` (a container that is not part of ${input.stack})` : '';
     taken.push(`${port}/tcp is in use by ${who.join(', ')}${foreignProxy} on ${where}`);
   }

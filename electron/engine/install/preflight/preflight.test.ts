@@ -18,7 +18,7 @@ const stack = StackDeclaration.parse({
     database: { ...img('db'), engine: 'postgres', database: 'erp', user: 'erp', dataPath: '/var/lib/postgresql/data' },
     cache: { ...img('cache'), engine: 'redis', dataPath: '/data' },
   },
-  docker: { minVersion: '20.10', packages: [{ os: 'debian-12', debs: ['docker-debs'] }] },
+  docker: { minVersion: '20.10', packages: [{ os: 'debian-12', install: ['docker.io'], debs: ['docker-debs'] }] },
 });
 const artifacts = [...['proxy', 'app', 'db', 'cache'].map((r) => ({ kind: 'image', ref: `${r}-image` })), { kind: 'binary', ref: 'docker-debs' }] as never[];
 const bundle = (over: { topologies?: ('single' | 'k3s-3')[]; status?: 'trusted' | 'unsigned' } = {}) => ({
