@@ -1,18 +1,10 @@
 import { z } from 'zod';
 import { ApplianceError } from '../errors.js';
+import { ArtifactKind, Platform, Sha256Hex, Slug, Topology } from './primitives.js';
+import { StackDeclaration, stackProblems } from './stack.js';
 import { clip, describeValue, issueText, parseUntrustedJson } from './untrusted.js';
 
-/** Kinds of artifact a bundle carries. */
-export const ARTIFACT_KINDS = ['image', 'chart', 'binary', 'asset'] as const;
-export const TOPOLOGIES = ['single', 'k3s-3'] as const;
-export const ArtifactKind = z.enum(ARTIFACT_KINDS);
-export const Topology = z.enum(TOPOLOGIES);
-export type ArtifactKind = z.infer<typeof ArtifactKind>;
-
-export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
-/** Bundle and component names: lowercase, digits, dot, dash, underscore. */
-export const Slug = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be lowercase letters, digits, ".", "-" or "_" (max 63)');
-export const Platform = z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must look like linux/amd64');
+export { ARTIFACT_KINDS, ArtifactKind, Platform, Sha256Hex, Slug, TOPOLOGIES, Topology } from './primitives.js';
 
 /** The media types written into the manifest, one per kind (assets by file extension). */
 export const MEDIA_TYPES = {
@@ -66,6 +58,12 @@ export const Manifest = z
     topologies: z.array(Topology).min(1),
     components: z.array(z.object({ name: Slug, description: z.string().max(MAX_TEXT).optional() }).strict()),
     artifacts: z.array(ManifestArtifact),
+    /**
+     * What the bundle installs and how (stack.ts), copied from the spec so the install engine
+     * follows only a signed declaration. Optional: a bundle without it is still valid (it
+     * just cannot be installed by the engine). Stored with its defaults filled in.
+     */
+    stack: StackDeclaration.optional(),
   })
   .strict();
 export type Manifest = z.infer<typeof Manifest>;
@@ -102,7 +100,8 @@ export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 /**
  * Parses and validates manifest.json bytes. Throws INTEGRITY naming the problem: not JSON or
  * nested implausibly deep, an unknown schemaVersion, a field that does not match, a duplicate
- * component name or ref, or an artifact naming a component that is not listed. Values quoted in
+ * component name or ref, an artifact naming a component that is not listed, or a stack
+ * declaration naming artifacts the bundle does not have (or of the wrong kind). Values quoted in
  * messages are clipped (see untrusted.ts).
  */
 export function parseManifest(bytes: Buffer): Manifest {
@@ -129,6 +128,10 @@ export function parseManifest(bytes: Buffer): Manifest {
     if (!components.has(a.component)) throw new ApplianceError('INTEGRITY', `manifest.json: artifact ${a.kind} ${clip(a.ref)} names component "${a.component}", which is not listed.`);
     if (refs.has(a.ref)) throw new ApplianceError('INTEGRITY', `manifest.json: ref "${clip(a.ref)}" appears twice.`);
     refs.add(a.ref);
+  }
+  if (m.stack) {
+    const problem = stackProblems(m.stack, m.artifacts)[0];
+    if (problem) throw new ApplianceError('INTEGRITY', `manifest.json: ${problem.path}: ${clip(problem.message)}.`);
   }
   return m;
 }

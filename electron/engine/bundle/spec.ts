@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { ApplianceError } from '../errors.js';
-import { ArtifactKind, Platform, Slug, Topology } from './manifest.js';
+import { ArtifactKind, Platform, Slug, Topology } from './primitives.js';
+import { StackDeclaration, stackProblems } from './stack.js';
 
 /** A sha256 still to be filled on the build machine: `build` refuses it, `--dry-run` flags it. */
 export const PLACEHOLDER_PREFIX = 'PLACEHOLDER';
@@ -64,6 +65,8 @@ export const BundleSpec = z
     description: z.string().optional(),
     topologies: z.array(Topology).min(1),
     components: z.array(z.object({ name: Slug, description: z.string().optional(), artifacts: z.array(SpecArtifact).min(1) }).strict()).min(1),
+    /** What the bundle installs and how (stack.ts; docs/bundles.md "The stack"); copied into the signed manifest. */
+    stack: StackDeclaration.optional(),
   })
   .strict();
 export type BundleSpec = z.infer<typeof BundleSpec>;
@@ -159,12 +162,26 @@ export async function loadSpec(file: string): Promise<LoadedSpec> {
       artifacts.push({ ...a, component: c.name, sourceKind, sourceValue, ...(local ? { sourcePath: resolve(dir, sourceValue) } : {}), where });
     });
   });
+  if (spec.stack) {
+    for (const p of stackProblems(spec.stack, artifacts)) {
+      const path = parsePath(p.path);
+      issues.push({ ...lineCol(at(path)), path: p.path, message: p.message });
+    }
+    for (const t of spec.stack.topologies ?? []) {
+      if (!spec.topologies.includes(t)) issues.push({ ...lineCol(at(['stack', 'topologies'])), path: 'stack.topologies', message: `"${t}" is not one of the bundle's topologies (${spec.topologies.join(', ')})` });
+    }
+  }
   if (issues.length) throw specError(file, issues);
   return { file: abs, dir, spec, artifacts };
 }
 
 function lineCol(p: { line: number; col: number }) {
   return { line: p.line, column: p.col };
+}
+
+/** "stack.docker.packages[0].debs[1]" -> ['stack', 'docker', 'packages', 0, 'debs', 1] (the inverse of formatPath). */
+function parsePath(path: string): (string | number)[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }
 
 function formatPath(path: (string | number)[]): string {

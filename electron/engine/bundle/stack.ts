@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Slug, Topology } from './manifest.js';
+import { Slug, Topology } from './primitives.js';
 
 /**
  * The stack a bundle declares: which image fills which role, health endpoints, the vendor's
@@ -28,13 +28,23 @@ export function variablesIn(value: string): string[] {
 }
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name');
-const EnvValue = z.string().max(1024).superRefine((v, ctx) => {
-  for (const name of variablesIn(v)) {
-    if (!(STACK_VARIABLES as readonly string[]).includes(name)) ctx.addIssue({ code: 'custom', message: `unknown variable \${${name}} (known: ${STACK_VARIABLES.join(', ')})` });
-  }
-  if (/[\r\n]/.test(v)) ctx.addIssue({ code: 'custom', message: 'must be one line' });
-});
-const Env = z.record(EnvName, EnvValue);
+
+/** Refuses unknown `${NAME}`s and line breaks; where `secrets` is false (argv), generated secrets too. */
+function checkValue(secrets: boolean) {
+  return (v: string, ctx: z.RefinementCtx) => {
+    for (const name of variablesIn(v)) {
+      const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+      if (!(STACK_VARIABLES as readonly string[]).includes(name)) ctx.addIssue({ code: 'custom', message: `unknown variable \${${shown}} (known: ${STACK_VARIABLES.join(', ')})` });
+      else if (!secrets && (STACK_SECRETS as readonly string[]).includes(name)) ctx.addIssue({ code: 'custom', message: `\${${name}} is a secret and must not be on a command line (argv is visible in ps and logs); use env or a hook's secretFile` });
+    }
+    if (/[\r\n]/.test(v)) ctx.addIssue({ code: 'custom', message: 'must be one line' });
+  };
+}
+const EnvValue = z.string().max(1024).superRefine(checkValue(true));
+/** One argv element (command, hook argv): site values allowed, secrets not. */
+const Arg = z.string().max(1024).superRefine(checkValue(false));
+/** At most 128 variables per role: bounded like every other list a signed manifest carries. */
+const Env = z.record(EnvName, EnvValue).refine((e) => Object.keys(e).length <= 128, 'must have at most 128 variables');
 const Port = z.number().int().min(1).max(65535);
 const AbsPath = z.string().regex(/^\/[A-Za-z0-9._@/-]*$/, 'must be an absolute path of letters, digits and ._@-/').max(255);
 const HttpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be a URL path such as /health').max(255);
@@ -50,7 +60,7 @@ const RoleBase = {
   image: ImageRef,
   env: Env.optional(),
   /** Replaces the image's command (argv, no shell). */
-  command: z.array(z.string().max(1024)).max(64).optional(),
+  command: z.array(Arg).max(64).optional(),
 };
 
 export const ProxyRole = z
@@ -62,6 +72,12 @@ export const ProxyRole = z
     /** Where the site certificate (chain) and key are mounted in the container. */
     tlsCert: AbsPath,
     tlsKey: AbsPath,
+    /**
+     * Where the installer's nginx server config (installer-assets/nginx) is mounted, for a proxy
+     * image configured by a file (the official nginx image: /etc/nginx/conf.d/default.conf).
+     * Leave it out when the image renders its own config from its environment (the demo nginx).
+     */
+    configPath: AbsPath.optional(),
     health: HttpHealth,
   })
   .strict();
@@ -116,7 +132,7 @@ export const Hook = z
     description: z.string().max(512).optional(),
     /** Runs in this role's image with its env and networks (`docker compose run --rm`). */
     role: z.enum(['app']),
-    argv: z.array(z.string().max(1024)).min(1).max(64),
+    argv: z.array(Arg).min(1).max(64),
     /** A generated secret handed to the hook as a file (never argv or env), e.g. the admin password. */
     secretFile: z.object({ secret: z.enum(STACK_SECRETS), path: AbsPath }).strict().optional(),
     /** When in the install: after the data tier is healthy and before the app starts (migrate), or after everything is up. */
@@ -124,13 +140,22 @@ export const Hook = z
   })
   .strict();
 
-/** Packages installed on the host with apt from the bundle's `binary` artifacts (.deb files), when missing. */
+/** A Debian package name (policy 5.6.1), optionally with an architecture qualifier. */
+export const DebPackageName = z.string().regex(/^[a-z0-9][a-z0-9+.-]{0,99}(:[a-z0-9]+)?$/, 'must be a Debian package name such as docker.io');
+
+/**
+ * Packages installed on the host with apt, offline, from the bundle's own artifacts, when
+ * missing. An artifact is either one .deb (`binary`) or a tar of .deb files (`asset`, ref
+ * ending in .tar): one upload for a whole set with its dependencies.
+ */
 export const HostPackages = z
   .object({
     /** e.g. "debian-12", "ubuntu-22.04": checked against the host's /etc/os-release (ID-VERSION_ID). */
     os: z.string().regex(/^[a-z]+-[0-9.]+$/, 'must look like debian-12 or ubuntu-22.04'),
-    /** Refs of binary artifacts holding .deb files. */
-    debs: z.array(z.string().min(1).max(256)).min(1),
+    /** The packages that must end up installed (the probe asks dpkg for these); the artifacts bring their dependencies. */
+    install: z.array(DebPackageName).min(1).max(64),
+    /** Refs of the artifacts holding the .deb files: binary (one .deb) or asset (a .tar of .deb files). */
+    debs: z.array(z.string().min(1).max(256)).min(1).max(256),
   })
   .strict();
 
@@ -152,13 +177,13 @@ export const StackDeclaration = z
     /** Docker Engine and Compose v2 from the bundle, used when the host has no Docker of minVersion or later. */
     docker: z
       .object({
-        minVersion: z.string().regex(/^\d+\.\d+$/, 'must look like 20.10'),
-        packages: z.array(HostPackages).min(1),
+        minVersion: z.string({ error: 'must be a quoted string such as "20.10" (unquoted, YAML reads 20.10 as the number 20.1)' }).regex(/^\d+\.\d+$/, 'must look like 20.10'),
+        packages: z.array(HostPackages).min(1).max(8),
       })
       .strict(),
     /** Other host packages the hardening needs (fail2ban, nftables), per OS. */
-    hostPackages: z.array(HostPackages).default([]),
-    topologies: z.array(Topology).min(1).optional(),
+    hostPackages: z.array(HostPackages).max(16).default([]),
+    topologies: z.array(Topology).min(1).max(8).optional(),
   })
   .strict();
 
@@ -176,25 +201,37 @@ export function stackImages(s: StackDeclaration): { role: string; image: string 
   return out;
 }
 
+/** Whether an artifact of this kind and ref can hold a package set (see HostPackages). */
+export function isPackageArtifact(kind: string, ref: string): boolean {
+  return kind === 'binary' || (kind === 'asset' && ref.toLowerCase().endsWith('.tar'));
+}
+
 /**
  * Cross-checks against the bundle's artifacts: every image is an image artifact, every package
- * ref a binary artifact. Returns problems as {path, message} (path like "stack.roles.app.image").
+ * ref a binary (.deb) or an asset that is a .tar of .deb files; hook names are unique.
+ * Returns problems as {path, message} (path like "stack.roles.app.image").
  */
 export function stackProblems(s: StackDeclaration, artifacts: { kind: string; ref: string }[]): { path: string; message: string }[] {
   const kinds = new Map(artifacts.map((a) => [a.ref, a.kind]));
   const problems: { path: string; message: string }[] = [];
   for (const { role, image } of stackImages(s)) {
     const k = kinds.get(image);
-    if (k !== 'image') problems.push({ path: `stack.roles.${role}.image`, message: k ? `"${image}" is a ${k}, not an image` : `no image artifact "${image}" in this bundle` });
+    if (k !== 'image') problems.push({ path: `stack.roles.${role}.image`, message: k ? `"${image}" is ${/^[aeiou]/.test(k) ? 'an' : 'a'} ${k}, not an image` : `no image artifact "${image}" in this bundle` });
   }
   const checkDebs = (list: StackHostPackages[], at: string) =>
     list.forEach((p, i) =>
       p.debs.forEach((ref, j) => {
         const k = kinds.get(ref);
-        if (k !== 'binary') problems.push({ path: `${at}[${i}].debs[${j}]`, message: k ? `"${ref}" is a ${k}, not a binary (.deb)` : `no binary artifact "${ref}" in this bundle` });
+        if (!k) problems.push({ path: `${at}[${i}].debs[${j}]`, message: `no artifact "${ref}" in this bundle (a binary .deb, or an asset .tar of .deb files)` });
+        else if (!isPackageArtifact(k, ref)) problems.push({ path: `${at}[${i}].debs[${j}]`, message: k === 'asset' ? `"${ref}" is an asset but not a .tar (a package set must be a .tar of .deb files)` : `"${ref}" is ${/^[aeiou]/.test(k) ? 'an' : 'a'} ${k}, not a binary (.deb) or an asset (.tar of .deb files)` });
       }),
     );
   checkDebs(s.docker.packages, 'stack.docker.packages');
   checkDebs(s.hostPackages, 'stack.hostPackages');
+  const hooks = new Set<string>();
+  s.hooks.forEach((h, i) => {
+    if (hooks.has(h.name)) problems.push({ path: `stack.hooks[${i}].name`, message: `hook "${h.name}" appears twice` });
+    hooks.add(h.name);
+  });
   return problems;
 }
