@@ -33,14 +33,16 @@ test('Certificates: create the CA, issue, days-left colours, export; no key reac
   await page.getByTestId('pki-open').click();
   await expect(page.getByTestId('pki-no-ca')).toBeVisible();
 
-  // A wrong passphrase is refused with the site's own message; nothing is created.
-  await page.getByTestId('pki-passphrase').fill('not the passphrase');
+  // Creating the CA needs the site unlocked: the unlock dialog asks. A wrong passphrase is
+  // refused with the site's own message; nothing is created.
   await page.getByTestId('pki-init').click();
-  await expect(page.getByTestId('pki-error')).toContainText('wrong site passphrase');
-  await expect(page.getByTestId('pki-error')).toContainText('PERMISSION');
+  await page.getByTestId('unlock-passphrase').fill('not the passphrase');
+  await page.getByTestId('unlock-submit').click();
+  await expect(page.getByTestId('unlock-error')).toContainText('wrong site passphrase', { timeout: 30_000 });
+  await expect(page.getByTestId('unlock-error')).toContainText('PERMISSION');
 
-  await page.getByTestId('pki-passphrase').fill(PASS);
-  await page.getByTestId('pki-init').click();
+  await page.getByTestId('unlock-passphrase').fill(PASS);
+  await page.getByTestId('unlock-submit').click();
   await expect(page.getByTestId('pki-ca-key')).toContainText('RSA 4096', { timeout: 120_000 });
   await expect(page.getByTestId('pki-ca-expiry')).toContainText(/36[45]\d days left/);
   await expect(page.getByTestId('pki-constraints')).toContainText('hospital-erp.local and *.hospital-erp.local');

@@ -12,12 +12,19 @@ export interface Transport {
 export class ApiCallError extends Error {
   readonly code: string;
   readonly issues?: ApiError['issues'];
+  readonly details?: ApiError['details'];
   constructor(error: ApiError) {
     super(error.message);
     this.name = 'ApiCallError';
     this.code = error.code;
     this.issues = error.issues;
+    this.details = error.details;
   }
+}
+
+/** The call needed a site passphrase and the site is not unlocked in this window. */
+export function isLockedError(e: unknown): e is ApiCallError {
+  return e instanceof ApiCallError && e.code === 'PERMISSION' && e.details?.reason === 'locked';
 }
 
 type Bridge = { [m: string]: unknown; onEvent(cb: (e: ApplianceEvent) => void): () => void };
@@ -46,13 +53,24 @@ export function newTaskId(method: string): string {
  * Electron preload provided it, else the console WebSocket on the page's own origin.
  */
 export function createApi(transport: Transport) {
+  const afterCall = new Set<(method: Method) => void>();
   return {
     transport,
     /** Calls a contract method; resolves with its output or throws ApiCallError. */
     async call<M extends Method>(method: M, input: Input<M>, opts: { task?: string } = {}): Promise<Output<M>> {
-      const result = await transport.call(method, { task: opts.task ?? newTaskId(method), input });
-      if (!result.ok) throw new ApiCallError(result.error);
-      return result.value as Output<M>;
+      try {
+        const result = await transport.call(method, { task: opts.task ?? newTaskId(method), input });
+        if (!result.ok) throw new ApiCallError(result.error);
+        return result.value as Output<M>;
+      } finally {
+        // A call may have used (and so extended) or lost an unlocked site: the lock indicator re-reads.
+        afterCall.forEach((cb) => cb(method));
+      }
+    },
+    /** Runs cb after every call, whatever its outcome; returns the unsubscribe function. */
+    onCallDone(cb: (method: Method) => void): () => void {
+      afterCall.add(cb);
+      return () => afterCall.delete(cb);
     },
     onEvent: transport.onEvent,
     cancel: (task: string) => transport.call('task.cancel', { task: newTaskId('task.cancel'), input: { task } }),

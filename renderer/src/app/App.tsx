@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.js';
+import { LockIndicator } from '../components/LockIndicator.js';
+import { UnlockDialog } from '../components/UnlockDialog.js';
 import { useEvents } from '../store/events.js';
 import { useNavigation } from '../store/navigation.js';
 import { STEPS } from './steps.js';
@@ -56,8 +58,10 @@ export function App() {
             <strong>Not connected to the appliance engine.</strong> {offline} Restart <code>appliance console</code> and open the URL it prints.
           </div>
         ) : null}
+        {offline ? null : <LockIndicator />}
         <Screen />
       </main>
+      <UnlockDialog />
     </div>
   );
 }

@@ -1,4 +1,5 @@
-import type { ApiCallError } from '../api/client.js';
+import { type ApiCallError, isLockedError } from '../api/client.js';
+import { useUnlock } from '../store/unlock.js';
 
 /** A failed call, as a field engineer should see it: the message first, the code for support. */
 export function ErrorBanner({ error, testId = 'error' }: { error: ApiCallError | null; testId?: string }) {
@@ -14,6 +15,14 @@ export function ErrorBanner({ error, testId = 'error' }: { error: ApiCallError |
             </li>
           ))}
         </ul>
+      ) : null}
+      {isLockedError(error) && typeof error.details?.dir === 'string' ? (
+        <>
+          {' '}
+          <button type="button" className="secondary lock-button" data-testid={`${testId}-unlock`} onClick={() => void useUnlock.getState().ask(error.details!.dir as string, 'continue')}>
+            Unlock…
+          </button>
+        </>
       ) : null}
       <span className="error-code">{error.code}</span>
     </div>

@@ -15,6 +15,11 @@ export const URL_FILE = join(root, 'test-results', 'e2e-console-url.txt');
  * tested without them, unless LAB_REQUIRED=1, where that is a failure.
  */
 async function startE2eLab(): Promise<boolean> {
+  // APPLIANCE_E2E_LAB=0: specs that need no servers, without the cost of three nodes.
+  if (process.env.APPLIANCE_E2E_LAB === '0') {
+    if (process.env.LAB_REQUIRED === '1') throw new Error('e2e: LAB_REQUIRED=1 contradicts APPLIANCE_E2E_LAB=0.');
+    return false;
+  }
   if (process.getuid?.() !== 0) {
     if (process.env.LAB_REQUIRED === '1') throw new Error('e2e: LAB_REQUIRED=1 but not root: the practice lab cannot start.');
     return false;

@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Output } from '../../../../electron/api/contract.js';
-import { api } from '../../api/client.js';
+import { api, newTaskId } from '../../api/client.js';
 import { ErrorBanner } from '../../components/ErrorBanner.js';
 import { useEvents } from '../../store/events.js';
 import './certificates.css';
 import { useSite } from '../../store/site.js';
 import { Card } from '../../components/Card.js';
 import { useBusyGuard } from '../../api/use-busy-guard.js';
+import { ensureUnlocked, withUnlock } from '../../store/unlock.js';
 
 type Status = Output<'pki.status'>;
 type Listing = Status['certificates'][number];
@@ -20,13 +21,12 @@ export function daysClass(days: number): 'urgent' | 'soon' | 'ok' {
 
 /**
  * Certificates: the site CA (algorithm, validity, name constraints), the server certificates
- * with days left, issuing/renewing and exporting the root for hospital IT. The passphrase is
- * sent with the call that needs it and kept only in this screen; keys never come back.
+ * with days left, issuing/renewing and exporting the root for hospital IT. Signing needs the
+ * site unlocked in this window (the unlock dialog asks); keys never come back.
  */
 export default function CertificatesStep() {
   const [dir, setDir] = useState(() => useSite.getState().dir);
   const [status, setStatus] = useState<Status | null>(null);
-  const [passphrase, setPassphrase] = useState('');
   const [algorithm, setAlgorithm] = useState<'rsa4096' | 'ecdsa-p256'>('rsa4096');
   const [outDir, setOutDir] = useState('');
   const [issued, setIssued] = useState<IssueResults | null>(null);
@@ -53,17 +53,22 @@ export default function CertificatesStep() {
     if (initialDir) void open(initialDir);
   }, [initialDir, open]);
 
-  const pass = passphrase ? { passphrase } : {};
-  const init = () =>
-    guard('init', async () => {
-      await api.call('pki.init', { dir, algorithm, force: false, ...pass });
+  const init = async () => {
+    if (!(await ensureUnlocked(dir, 'create the site CA'))) return;
+    await guard('init', async () => {
+      await api.call('pki.init', { dir, algorithm, force: false });
       setStatus(await api.call('pki.status', { dir }));
     });
+  };
+  // Issuing signs nothing when every certificate is current: ask to unlock only if the host needs it.
   const issue = () =>
     guard('issue', async () => {
-      const id = `pki.issue#${Date.now().toString(36)}`;
-      setTask(id);
-      const r = await api.call('pki.issue', { dir, ...pass }, { task: id });
+      const r = await withUnlock(dir, 'sign the certificates', () => {
+        // A new task id per attempt (the retry after unlocking is a second call).
+        const id = newTaskId('pki.issue');
+        setTask(id);
+        return api.call('pki.issue', { dir }, { task: id });
+      });
       setIssued(r.results);
       setStatus(await api.call('pki.status', { dir }));
     });
@@ -134,8 +139,7 @@ export default function CertificatesStep() {
         <div className="cert-actions">
           <div className="panel">
             <h2>{ca?.present ? 'Issue and renew' : 'Create the site CA'}</h2>
-            <label htmlFor="pki-passphrase">Site passphrase (unlocks the CA key; not stored)</label>
-            <input id="pki-passphrase" type="password" autoComplete="off" data-testid="pki-passphrase" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
+            <p className="muted">Signing uses the CA key: the site must be unlocked in this window (you will be asked).</p>
             {ca && !ca.present ? (
               <>
                 <label htmlFor="pki-algorithm">Key algorithm</label>

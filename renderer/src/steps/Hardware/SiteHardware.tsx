@@ -5,6 +5,7 @@ import { ErrorBanner } from '../../components/ErrorBanner.js';
 import { ProgressBar } from '../../components/ProgressBar.js';
 import { Verdict } from '../../components/Verdict.js';
 import { useEvents } from '../../store/events.js';
+import { ensureUnlocked } from '../../store/unlock.js';
 import './site-hardware.css';
 
 type SiteSizing = Output<'hardware.site'>;
@@ -18,7 +19,6 @@ type Check = SiteSizing['cluster'][number];
  */
 export default function SiteHardware({ siteDir: initialDir = '' }: { siteDir?: string }) {
   const [dir, setDir] = useState(initialDir);
-  const [passphrase, setPassphrase] = useState('');
   const [profile, setProfile] = useState('');
   const profiles = useTask('hardware.profiles');
   const probe = useTask('hardware.site');
@@ -33,12 +33,11 @@ export default function SiteHardware({ siteDir: initialDir = '' }: { siteDir?: s
   const s = probe.result;
   const running = probe.status === 'running';
 
-  const start = () =>
-    void probe.run({
-      dir,
-      ...(profile ? { profile } : {}),
-      ...(passphrase ? { passphrase } : {}),
-    });
+  const start = async () => {
+    // The SSH credentials are in secrets.enc: the site must be unlocked in this window.
+    if (!(await ensureUnlocked(dir, 'probe the servers'))) return;
+    await probe.run({ dir, ...(profile ? { profile } : {}) });
+  };
 
   return (
     <div className="site-hardware" data-testid="site-hardware">
@@ -46,8 +45,6 @@ export default function SiteHardware({ siteDir: initialDir = '' }: { siteDir?: s
       <div className="panel site-hardware-form">
         <label htmlFor="sh-dir">Site folder</label>
         <input id="sh-dir" data-testid="sh-dir" value={dir} onChange={(e) => setDir(e.target.value)} placeholder="/media/usb/st-example" />
-        <label htmlFor="sh-pass">Site passphrase (unlocks SSH credentials; not stored)</label>
-        <input id="sh-pass" type="password" autoComplete="off" data-testid="sh-passphrase" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
         <label htmlFor="sh-profile">Sizing profile</label>
         <select id="sh-profile" data-testid="sh-profile" value={profile} onChange={(e) => setProfile(e.target.value)}>
           <option value="">Production tier of the site topology</option>
@@ -59,7 +56,7 @@ export default function SiteHardware({ siteDir: initialDir = '' }: { siteDir?: s
           ))}
         </select>
         <div className="toolbar">
-          <button type="button" className="primary" data-testid="sh-probe" disabled={!dir || running} onClick={start}>
+          <button type="button" className="primary" data-testid="sh-probe" disabled={!dir || running} onClick={() => void start()}>
             {running ? 'Probing…' : 'Probe servers'}
           </button>
           {running ? (

@@ -1,6 +1,8 @@
 import { useState } from 'react';
+import type { Input } from '../../../../electron/api/contract.js';
 import { useTask } from '../../api/use-task.js';
 import { ErrorBanner } from '../../components/ErrorBanner.js';
+import { ensureUnlocked } from '../../store/unlock.js';
 import type { SiteSummary } from './site-store.js';
 
 type Auth = 'key' | 'password' | 'agent';
@@ -10,7 +12,7 @@ type Role = 'server' | 'lb' | 'db' | 'app' | 'mgmt';
  * Adds a host. The password / key passphrase fields are write-only: sent once to site.addHost,
  * stored encrypted in secrets.enc, cleared here, never shown again.
  */
-export function AddHostForm({ dir, passphrase, onAdded }: { dir: string; passphrase: string; onAdded: (s: SiteSummary) => void }) {
+export function AddHostForm({ dir, onAdded }: { dir: string; onAdded: (s: SiteSummary) => void }) {
   const [name, setName] = useState('');
   const [address, setAddress] = useState('');
   const [port, setPort] = useState('22');
@@ -25,12 +27,13 @@ export function AddHostForm({ dir, passphrase, onAdded }: { dir: string; passphr
   const portValid = Number.isInteger(portNumber) && portNumber >= 1 && portNumber <= 65535;
 
   const submit = async () => {
+    // Stored encrypted with the site passphrase: the site must be unlocked in this window.
+    if (!(await ensureUnlocked(dir, "store the host's credentials"))) return;
     const r = await add.run({
       dir,
-      passphrase,
       host: { name, address, port: portNumber, user, role, auth, ...(segment ? { segment } : {}), ...(auth === 'key' && keyPath ? { keyPath } : {}) },
       ...(secret && auth === 'key' ? { keyPassphrase: secret } : secret ? { password: secret } : {}),
-    });
+    } as Input<'site.addHost'>);
     setSecret('');
     if (r) {
       setName('');
@@ -89,10 +92,9 @@ export function AddHostForm({ dir, passphrase, onAdded }: { dir: string; passphr
       <p className="muted">Passwords and key passphrases are stored only in secrets.enc, encrypted with the site passphrase; they are never shown again.</p>
       <ErrorBanner error={add.error} testId="addhost-error" />
       <div className="toolbar">
-        <button type="submit" className="primary" data-testid="addhost-submit" disabled={!name || !address || !user || !portValid || !passphrase || add.status === 'running'}>
+        <button type="submit" className="primary" data-testid="addhost-submit" disabled={!name || !address || !user || !portValid || add.status === 'running'}>
           {add.status === 'running' ? 'Adding…' : 'Add host'}
         </button>
-        {!passphrase ? <span className="muted">Enter the site passphrase above first.</span> : null}
       </div>
     </form>
   );

@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import type { Output } from '../../../../electron/api/contract.js';
+import type { Input, Output } from '../../../../electron/api/contract.js';
 import { useTask } from '../../api/use-task.js';
 import { ErrorBanner } from '../../components/ErrorBanner.js';
 import { formatBytes } from '../../components/format.js';
+import { ensureUnlocked, useUnlock } from '../../store/unlock.js';
 import { AddHostForm } from './AddHostForm.js';
 import { HostKeyDialog } from './HostKeyDialog.js';
 import { useSite } from './site-store.js';
@@ -29,7 +30,15 @@ export default function SiteStep() {
   };
   const doCreate = async () => {
     const s = await init.run({ dir, name, topology, domain, passphrase });
+    // The engineer just chose the passphrase: the new site starts unlocked in this window.
+    if (s) await useUnlock.getState().unlock(s.dir, passphrase).catch(() => {});
+    setPassphrase('');
     if (s) setSite(s);
+  };
+  const doTest = async () => {
+    if (!site || !(await ensureUnlocked(site.dir, 'test the connections'))) return;
+    // passphrase is optional in the contract once the site is unlocked (see the session calls).
+    await test.run({ dir: site.dir } as Input<'targets.test'>);
   };
   const reload = async () => {
     if (!site) return;
@@ -48,10 +57,8 @@ export default function SiteStep() {
         <div className="site-grid">
           <label htmlFor="site-dir">Site folder</label>
           <input id="site-dir" type="text" data-testid="site-dir" value={dir} onChange={(e) => setDir(e.target.value)} placeholder="/media/usb/st-example" />
-          <label htmlFor="site-pass">Site passphrase</label>
-          <input id="site-pass" type="password" autoComplete="off" data-testid="site-passphrase" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
         </div>
-        <p className="muted">The passphrase unlocks the site&apos;s secrets for this action only; it is not stored.</p>
+        <p className="muted">Actions that need the site&apos;s secrets ask for its passphrase once; the site then stays unlocked in this window until you lock it.</p>
         <div className="toolbar">
           <button type="button" className="secondary" data-testid="site-open" disabled={!dir || open.status === 'running'} onClick={() => void doOpen()}>
             Open site
@@ -70,6 +77,8 @@ export default function SiteStep() {
             </select>
             <label htmlFor="site-domain">Internal domain</label>
             <input id="site-domain" type="text" data-testid="site-domain" value={domain} onChange={(e) => setDomain(e.target.value)} />
+            <label htmlFor="site-pass">New site passphrase</label>
+            <input id="site-pass" type="password" autoComplete="new-password" data-testid="site-passphrase" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
           </div>
           <div className="toolbar">
             <button type="button" className="primary" data-testid="site-create" disabled={!dir || !name || passphrase.length < 8 || init.status === 'running'} onClick={() => void doCreate()}>
@@ -151,8 +160,8 @@ export default function SiteStep() {
               type="button"
               className="primary"
               data-testid="site-test"
-              disabled={!site.hosts.length || !passphrase || test.status === 'running'}
-              onClick={() => void test.run({ dir: site.dir, passphrase })}
+              disabled={!site.hosts.length || test.status === 'running'}
+              onClick={() => void doTest()}
             >
               {test.status === 'running' ? 'Testing…' : 'Test connections'}
             </button>
@@ -163,7 +172,7 @@ export default function SiteStep() {
             ) : null}
           </div>
           <ErrorBanner error={test.error} testId="site-test-error" />
-          <AddHostForm dir={site.dir} passphrase={passphrase} onAdded={setSite} />
+          <AddHostForm dir={site.dir} onAdded={setSite} />
         </>
       ) : null}
       {keyDialog && site ? (
