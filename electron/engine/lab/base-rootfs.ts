@@ -29,6 +29,8 @@ export const BASE_PACKAGES = [
   'ca-certificates',
   'busybox-static',
   'less',
+  // Every real server has it; the install's checks fetch https://<app name> with it, as hospital IT would.
+  'curl',
 ] as const;
 /** Units that cannot work in a namespace node; why each is masked is in docs/lab.md. */
 export const MASKED_UNITS = ['console-getty.service', 'sys-kernel-debug.mount', 'sys-kernel-tracing.mount'] as const;
