@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertReportOk, buildBundle, generateSigningKey, openVerifiedBundle, verifyBundle, type VerifiedBundle } from '../../electron/engine/bundle/index.js';
 import { StackDeclaration } from '../../electron/engine/bundle/stack.js';
 import { formatPreflightFailure, PreflightReport, runPreflight, type PreflightInput } from '../../electron/engine/install/preflight/index.js';
+import type { ApplianceEvent } from '../../electron/engine/events/index.js';
 import type { HostVars } from '../../electron/engine/install/types.js';
 import { initSiteWithSecrets, SiteHost, updateSecrets, updateSite, type Site } from '../../electron/engine/site/index.js';
 import { openSiteTargets, openTarget, type SshTarget } from '../../electron/engine/targets/index.js';
@@ -129,10 +130,11 @@ describeWithLab('install preflight on a bare lab node', () => {
   });
 
   it('a good host passes every check (bundle named with its signer, engineer sudo with the stored password)', async () => {
-    const report = await preflight();
+    const events: ApplianceEvent[] = [];
+    const report = await preflight({ onEvent: (e) => events.push(e), task: 'pf' });
     const checks = report.hosts.find((h) => h.host === node.name)!.checks;
     expect(report.ok, formatPreflightFailure(report)).toBe(true);
-    expect(checks.map((c) => c.id)).toEqual(['bundle', 'hardware', 'os', 'clock', 'sudo', 'ports', 'disk']);
+    expect(checks.map((c) => c.id)).toEqual(['bundle', 'hardware', 'os', 'clock', 'sudo', 'docker', 'ports', 'disk']);
     // The lab profile may warn (virtual disk type); everything else passes outright.
     expect(checks.filter((c) => c.id !== 'hardware').map((c) => [c.id, c.status])).toEqual(checks.filter((c) => c.id !== 'hardware').map((c) => [c.id, 'pass']));
     expect(check(report, 'hardware').status).not.toBe('fail');
@@ -141,6 +143,10 @@ describeWithLab('install preflight on a bare lab node', () => {
     expect(check(report, 'os').detail).toContain('init systemd');
     expect(check(report, 'ports').detail).toBe('80/tcp, 443/tcp free');
     expect(check(report, 'disk').detail).toContain(`available on /data; needs 2 × bundle share`);
+    expect(check(report, 'docker').detail).toBe("no running Docker: the bundle's Docker packages for debian-12 (docker.io) will be installed");
+    expect(events.filter((e) => e.type === 'step' && e.step === `preflight ${node.name}`).map((e) => e.type === 'step' && e.state)).toEqual(['running', 'done']);
+    expect(events.every((e) => e.task === 'pf')).toBe(true);
+    expect(JSON.stringify([events, report])).not.toContain(node.sudoPassword!);
   });
 
   it('a share larger than /data can hold fails, naming the sizes', async () => {
@@ -212,6 +218,7 @@ describeWithLab('install preflight on a bare lab node', () => {
     const k3s = await initSiteWithSecrets(join(tmp, 'k3s-site'), { name: 'K3s', topology: 'k3s-3' }, PASSPHRASE);
     const report = await preflight({
       site: k3s,
+      stack: { ...stack, docker: { ...stack.docker, packages: [{ ...stack.docker.packages[0]!, os: 'ubuntu-22.04' }] } },
       targets: [target, gone],
       vars: { ...vars(), gone: vars()[node.name]!, node9: vars()[node.name]! },
       bundleShare: { [node.name]: share, gone: share, node9: share },
@@ -220,6 +227,8 @@ describeWithLab('install preflight on a bare lab node', () => {
     expect(check(report, 'bundle')).toMatchObject({ status: 'fail', detail: expect.stringContaining("built for single, not this site's topology k3s-3") });
     expect(check(report, 'reachable', 'gone')).toMatchObject({ status: 'fail', detail: expect.stringContaining(`connection to gone (${node.address}) lost`) });
     expect(check(report, 'reachable', 'node9')).toMatchObject({ status: 'fail', detail: 'no connection to this host was opened' });
+    // Docker packages only for another OS, and no Docker on the node: the install could not get Docker there.
+    expect(check(report, 'docker')).toMatchObject({ status: 'fail', detail: 'no running Docker, and the bundle has Docker packages only for ubuntu-22.04, not debian-12' });
     expect(report.hosts.find((h) => h.host === 'cluster')?.checks.map((c) => c.id)).toContain('cluster.nodes');
 
     // The stored password no longer works: sudo fails with sudo's reason, the rest still runs.
@@ -227,7 +236,7 @@ describeWithLab('install preflight on a bare lab node', () => {
     try {
       const r = await preflight({ targets: [wrong] });
       expect(check(r, 'sudo')).toMatchObject({ status: 'fail', detail: expect.stringContaining('sudo refused for user engineer') });
-      expect(r.hosts[0]!.checks.map((c) => c.id)).toEqual(['bundle', 'hardware', 'os', 'clock', 'sudo', 'ports', 'disk']);
+      expect(r.hosts[0]!.checks.map((c) => c.id)).toEqual(['bundle', 'hardware', 'os', 'clock', 'sudo', 'docker', 'ports', 'disk']);
       expect(check(r, 'ports').status).toBe('pass');
     } finally {
       await wrong.close();

@@ -98,3 +98,15 @@ export async function readStagedBytes(t: Exec, stagingDir: string, sudo: boolean
   }
 }
 
+
+/** The running Docker daemon's version (`docker version` answers only when the daemon does); null without one. */
+export async function readDockerVersion(t: Exec, sudo: boolean, signal?: AbortSignal): Promise<string | null> {
+  try {
+    const r = await t.exec(['docker', 'version', '--format', '{{.Server.Version}}'], { sudo, signal, allowFailure: true, ...T });
+    const v = r.stdout.trim();
+    return r.exitCode === 0 && /^\d+\.\d+/.test(v) ? v : null;
+  } catch (e) {
+    if (isFatal(e)) throw e;
+    return null;
+  }
+}

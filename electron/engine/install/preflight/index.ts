@@ -8,4 +8,5 @@ export { PreflightReport, PreflightHost, PreflightCheck, PreflightStatus } from 
 export { bundleCheck } from './bundle-check.js';
 export { hardwareCheck, osCheck, clockCheck, MAX_CLOCK_SKEW_MS } from './host-facts-checks.js';
 export { portsCheck, parseDockerPublishedPorts } from './ports-check.js';
+export { dockerCheck, versionAtLeast } from './docker-check.js';
 export { diskCheck, parseDfAvail, parseDuBytes, SPACE_FACTOR } from './disk-check.js';

@@ -4,6 +4,7 @@ import { parseSs } from '../../hardware/listening-ports.js';
 import type { SizingCheck } from '../../sizing/check.js';
 import { bundleCheck } from './bundle-check.js';
 import { diskCheck, parseDfAvail, parseDuBytes } from './disk-check.js';
+import { dockerCheck, versionAtLeast } from './docker-check.js';
 import { formatPreflightFailure } from './format.js';
 import { clockCheck, hardwareCheck, osCheck } from './host-facts-checks.js';
 import { parseDockerPublishedPorts, portsCheck } from './ports-check.js';
@@ -142,5 +143,27 @@ describe('report and failure text', () => {
     expect(text).toContain('node2:\n  - Clock skew to this laptop: +5.0 s (server ahead)');
     expect(text).toContain('Warnings:\n  - node2: Hardware');
     expect(text).not.toContain('Clock skew to this laptop: +3 ms');
+  });
+});
+
+describe('docker check', () => {
+  const docker = { minVersion: '20.10', packages: [{ os: 'debian-12', install: ['docker.io', 'docker-compose'], debs: ['d'] }] };
+  const debian = { family: 'debian', release: '12' };
+  it('uses a running Docker of minVersion or later as it is', () => {
+    expect(dockerCheck({ os: debian, serverVersion: '24.0.7', docker })).toMatchObject({ status: 'pass', detail: 'Docker 24.0.7 runs (≥ 20.10): used as it is' });
+    expect(dockerCheck({ os: debian, serverVersion: '20.10.24+dfsg1', docker }).status).toBe('pass');
+  });
+  it('needs the bundle to carry Docker for the host OS otherwise', () => {
+    expect(dockerCheck({ os: debian, serverVersion: null, docker })).toMatchObject({ status: 'pass', detail: "no running Docker: the bundle's Docker packages for debian-12 (docker.io, docker-compose) will be installed" });
+    expect(dockerCheck({ os: { family: 'ubuntu', release: '22.04' }, serverVersion: '19.03.1', docker })).toMatchObject({
+      status: 'fail',
+      detail: 'Docker 19.03.1 runs, older than 20.10, and the bundle has Docker packages only for debian-12, not ubuntu-22.04',
+    });
+    expect(dockerCheck({ os: null, serverVersion: null, docker }).status).toBe('fail');
+  });
+  it('compares major.minor numerically', () => {
+    expect(versionAtLeast('20.10', '20.9')).toBe(true);
+    expect(versionAtLeast('20.9', '20.10')).toBe(false);
+    expect(versionAtLeast('rc', '20.10')).toBe(false);
   });
 });

@@ -13,7 +13,8 @@ import type { HostVars } from '../types.js';
 import { bundleCheck } from './bundle-check.js';
 import { diskCheck } from './disk-check.js';
 import { clockCheck, hardwareCheck, osCheck } from './host-facts-checks.js';
-import { isFatal, readDataFs, readListeners, readOwnPorts, readStagedBytes, sudoCheck } from './host-reads.js';
+import { dockerCheck } from './docker-check.js';
+import { isFatal, readDataFs, readDockerVersion, readListeners, readOwnPorts, readStagedBytes, sudoCheck } from './host-reads.js';
 import { portsCheck } from './ports-check.js';
 import { preflightCheck, type PreflightCheck, type PreflightHost, type PreflightReport } from './schema.js';
 
@@ -41,8 +42,8 @@ export interface PreflightInput {
 
 /**
  * The install preflight: read-only checks on every host, in parallel, before anything changes:
- * bundle fits the site, hardware verdict, OS and systemd, sudo, ports free, room on the data
- * filesystem, clock skew. Never throws for a host's problem (an unreachable host is a failed
+ * bundle fits the site, hardware verdict, OS and systemd, clock skew, sudo, Docker present or in
+ * the bundle for the host's OS, ports free, room on the data filesystem. Never throws for a host's problem (an unreachable host is a failed
  * check); throws only CANCELLED, and for a bad profile name. `ok` is false when any check fails.
  */
 export async function runPreflight(input: PreflightInput): Promise<PreflightReport> {
@@ -52,28 +53,25 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightRepo
   const profile = getProfile(input.profile ?? defaultProfileName(topology), topology);
   throwIfAborted(signal);
   const bundle = bundleCheck(input.bundle, topology, input.stack);
+  for (const t of input.targets) onEvent?.({ type: 'step', task, step: `preflight ${t.name}`, host: t.name, title: `Preflight checks on ${t.name}`, state: 'running' });
 
-  // One hardware probe per host (it also measures the clock offset); a failed host keeps its error.
-  const probed = await probeHosts(input.targets, { signal, onEvent, task });
+  // The hardware probe (which also measures the clock offset) and the other reads run side by
+  // side on every host: a re-run's preflight costs about one probe. A failed host keeps its error.
+  const [probed, reads] = await Promise.all([probeHosts(input.targets, { signal, onEvent, task }), Promise.all(input.targets.map((t) => readHost(t, input)))]);
   throwIfAborted(signal);
   const sizing = sizeSite({ profile, topology, hosts: probed, bundleBytes: null });
 
-  let done = 0;
-  const total = input.targets.length;
   const hosts = await Promise.all(
-    input.targets.map(async (t): Promise<PreflightHost> => {
-      const step = `preflight ${t.name}`;
-      onEvent?.({ type: 'step', task, step, host: t.name, title: `Preflight checks on ${t.name}`, state: 'running' });
+    input.targets.map(async (t, i): Promise<PreflightHost> => {
       const probe = probed.find((p) => p.host === t.name)!;
       const hostSizing = sizing.hosts.find((h) => h.host === t.name)!;
-      const checks = [bundle, ...(await hostChecks(t, probe, hostSizing.checks, profile, input))];
+      const checks = [bundle, ...(await hostChecks(t, probe, hostSizing.checks, reads[i]!, profile, input))];
       throwIfAborted(signal);
       const failed = checks.filter((c) => c.status === 'fail');
       for (const c of checks.filter((x) => x.status !== 'pass')) {
         onEvent?.({ type: 'log', task, host: t.name, stream: c.status === 'fail' ? 'error' : 'warn', line: redactText(`${c.title}: ${c.detail}`) });
       }
-      onEvent?.({ type: 'step', task, step, host: t.name, state: failed.length ? 'failed' : 'done', ...(failed.length ? { error: `${failed.length} check(s) failed` } : {}) });
-      onEvent?.({ type: 'progress', task, label: 'preflight', done: ++done, total, unit: 'items' });
+      onEvent?.({ type: 'step', task, step: `preflight ${t.name}`, host: t.name, state: failed.length ? 'failed' : 'done', ...(failed.length ? { error: `${failed.length} check(s) failed` } : {}) });
       return { host: t.name, checks };
     }),
   );
@@ -93,40 +91,67 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightRepo
 
 type SizingChecks = Parameters<typeof hardwareCheck>[0]['checks'];
 
-/** One host's checks after its probe. A connection lost midway ends the host with a "reachable" failure. */
-async function hostChecks(t: Target, probe: HostProbeResult, sizing: SizingChecks, profile: { name: string; production: boolean }, input: PreflightInput): Promise<PreflightCheck[]> {
-  const { signal } = input;
-  const unreachable = (message: string) => preflightCheck('reachable', 'Host reachable', 'fail', message, 'Check the network path and sshd on the host (appliance targets test --site DIR), then run the install again.');
-  if (probe.error?.code === 'UNREACHABLE') return [unreachable(probe.error.message)];
-  if (probe.error?.code === 'CANCELLED') throwIfAborted(signal);
-  const vars = input.vars[t.name];
-  const checks: PreflightCheck[] = [hardwareCheck({ checks: sizing }, profile)];
-  try {
-    checks.push(probe.report ? osCheck(probe.report) : preflightCheck('os', 'OS release and init system', 'fail', `not read: the hardware probe failed (${probe.error?.message ?? 'no report'})`));
-    checks.push(clockCheck(probe.report ? probe.report.timeSync.offsetMs : await clockOffset(t, signal)));
-    const sudo = await sudoCheck(t as Target & { sudoMode?: () => Promise<string> }, signal);
-    checks.push(sudo);
-    const asRoot = sudo.status === 'pass';
-    if (!vars) {
-      checks.push(preflightCheck('vars', 'Install values', 'fail', `the plan has no values for host ${t.name}`));
-      return checks;
-    }
-    const { listeners, processNames } = await readListeners(t, asRoot, signal);
-    const required = input.requiredPorts[t.name] ?? [];
-    const dockerHeld = !!listeners?.some((l) => required.includes(l.port) && l.process === 'docker-proxy');
-    const ownPorts = dockerHeld ? await readOwnPorts(t, vars.stack, asRoot, signal) : new Set<number>();
-    checks.push(portsCheck({ required, listeners, processNames, ownPorts, stack: vars.stack }));
-    const fs = await readDataFs(t, vars.dataDir, signal);
-    const staged = fs.df ? await readStagedBytes(t, vars.stagingDir, asRoot, signal) : 0;
-    checks.push(diskCheck({ dataDir: vars.dataDir, df: fs.df, ...(fs.error ? { dfError: fs.error } : {}), shareBytes: input.bundleShare[t.name] ?? 0, stagedBytes: staged }));
-  } catch (e) {
-    if (isApplianceError(e) && e.code === 'CANCELLED') throw e;
-    if (!isFatal(e)) throw e;
-    checks.push(unreachable(redactText(e instanceof Error ? e.message : String(e))));
-  }
-  return checks;
+/** What the reads beside the probe found on one host; `lost` when the connection dropped meanwhile. */
+interface HostReads {
+  sudo?: PreflightCheck;
+  dockerVersion?: string | null;
+  ports?: PreflightCheck;
+  disk?: PreflightCheck;
+  lost?: string;
 }
 
+/** sudo first (the other reads use it when it works), then Docker, ports and disk side by side. */
+async function readHost(t: Target, input: PreflightInput): Promise<HostReads> {
+  const { signal } = input;
+  try {
+    const sudo = await sudoCheck(t as Target & { sudoMode?: () => Promise<string> }, signal);
+    const asRoot = sudo.status === 'pass';
+    const vars = input.vars[t.name];
+    const [dockerVersion, ports, disk] = await Promise.all([
+      readDockerVersion(t, asRoot, signal),
+      vars ? readPorts(t, vars, input.requiredPorts[t.name] ?? [], asRoot, signal) : undefined,
+      vars ? readDisk(t, vars, input.bundleShare[t.name] ?? 0, asRoot, signal) : undefined,
+    ]);
+    return { sudo, dockerVersion, ports, disk };
+  } catch (e) {
+    if (!isFatal(e) || (isApplianceError(e) && e.code === 'CANCELLED')) throw e;
+    return { lost: redactText(e instanceof Error ? e.message : String(e)) };
+  }
+}
+
+async function readPorts(t: Target, vars: HostVars, required: number[], asRoot: boolean, signal?: AbortSignal): Promise<PreflightCheck> {
+  const { listeners, processNames } = await readListeners(t, asRoot, signal);
+  // Only a port held by docker-proxy can be our own stack's: ask Docker then, not otherwise.
+  const dockerHeld = !!listeners?.some((l) => required.includes(l.port) && l.process === 'docker-proxy');
+  const ownPorts = dockerHeld ? await readOwnPorts(t, vars.stack, asRoot, signal) : new Set<number>();
+  return portsCheck({ required, listeners, processNames, ownPorts, stack: vars.stack });
+}
+
+async function readDisk(t: Target, vars: HostVars, shareBytes: number, asRoot: boolean, signal?: AbortSignal): Promise<PreflightCheck> {
+  const fs = await readDataFs(t, vars.dataDir, signal);
+  const stagedBytes = fs.df ? await readStagedBytes(t, vars.stagingDir, asRoot, signal) : 0;
+  return diskCheck({ dataDir: vars.dataDir, df: fs.df, ...(fs.error ? { dfError: fs.error } : {}), shareBytes, stagedBytes });
+}
+
+/** One host's checks from its probe and reads. A connection lost on the way is one "reachable" failure. */
+async function hostChecks(t: Target, probe: HostProbeResult, sizing: SizingChecks, reads: HostReads, profile: { name: string; production: boolean }, input: PreflightInput): Promise<PreflightCheck[]> {
+  const unreachable = (message: string) => preflightCheck('reachable', 'Host reachable', 'fail', message, 'Check the network path and sshd on the host (appliance targets test --site DIR), then run the install again.');
+  if (probe.error?.code === 'UNREACHABLE') return [unreachable(probe.error.message)];
+  if (reads.lost) return [unreachable(reads.lost)];
+  const checks: PreflightCheck[] = [hardwareCheck({ checks: sizing }, profile)];
+  checks.push(probe.report ? osCheck(probe.report) : preflightCheck('os', 'OS release and init system', 'fail', `not read: the hardware probe failed (${probe.error?.message ?? 'no report'})`));
+  try {
+    checks.push(clockCheck(probe.report ? probe.report.timeSync.offsetMs : await clockOffset(t, input.signal)));
+  } catch (e) {
+    if (!isFatal(e) || (isApplianceError(e) && e.code === 'CANCELLED')) throw e;
+    return [unreachable(redactText(e instanceof Error ? e.message : String(e)))];
+  }
+  checks.push(reads.sudo!);
+  if (input.stack) checks.push(dockerCheck({ os: probe.report?.os ?? null, serverVersion: reads.dockerVersion ?? null, docker: input.stack.docker }));
+  if (!reads.ports || !reads.disk) checks.push(preflightCheck('vars', 'Install values', 'fail', `the plan has no values for host ${t.name}`));
+  else checks.push(reads.ports, reads.disk);
+  return checks;
+}
 /** Clock offset when the probe could not run (its script failed, but `date` may still answer). */
 async function clockOffset(t: Target, signal?: AbortSignal): Promise<number | null> {
   try {
