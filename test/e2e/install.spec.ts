@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { methods } from '../../electron/api/contract.js';
+import { E2E_LAB, e2eLabNodes, openApp, repoRoot, screenshot } from './support/console.js';
+
+/*
+ * The Install screen against a real lab node, through the console (issue 10, "UI"): review the
+ * plan, install with lanes, see the result; screenshots of the plan, the running lanes and the
+ * result go to test-results/screens.
+ *
+ * STATUS (helper G, 2026-12-02): written before the install handler existed. What runs today:
+ * open the screen on a site made from the lab, review the plan, and check the preview renders
+ * (preflight per host, plan per host by phase, commands collapsible). LEAD TODO below marks
+ * what to finish against a real install once `install.*` is registered in contract.ts.
+ */
+const PASSPHRASE = 'e2e install passphrase';
+const DEMO_BUNDLE = join(repoRoot, 'bundles', 'out', 'demo');
+const handlerRegistered = (methods as readonly string[]).includes('install.plan');
+
+test('Install: review the plan of a single-server site on a bare lab node', async ({ page }) => {
+  test.skip(!handlerRegistered, 'NEEDS THE HANDLER: install.* are not registered in contract.ts yet');
+  test.setTimeout(600_000);
+  const nodes = await e2eLabNodes();
+  test.skip(nodes.length < 1, 'needs the e2e practice lab (root); CI runs it with LAB_REQUIRED=1');
+  const root = mkdtempSync(join(tmpdir(), 'install-e2e-'));
+  const dir = join(root, 'site');
+  try {
+    const passFile = join(root, 'pass');
+    writeFileSync(passFile, PASSPHRASE);
+    // LEAD TODO: a single-server site on ONE lab node (site init --from-lab takes every node; keep
+    // node1 only, or give the lab helper a --nodes filter), with the demo bundle remembered.
+    const init = spawnSync(process.execPath, ['bin/appliance.js', 'site', 'init', dir, '--name', 'E2E Install Hospital', '--topology', 'single', '--from-lab', '--lab-name', E2E_LAB, '--passphrase-file', passFile], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(init.status, init.stderr).toBe(0);
+
+    await openApp(page);
+    await page.getByTestId('nav-install').click();
+    await page.getByTestId('install-dir').fill(dir);
+    await page.getByTestId('install-open').click();
+    // install.status on open: a fresh site has no last run and no lock holder.
+    await expect(page.getByTestId('install-last-run')).toHaveAttribute('data-state', 'none', { timeout: 30_000 });
+    await expect(page.getByTestId('install-lock')).toBeHidden();
+    await page.getByTestId('install-bundle').fill(DEMO_BUNDLE);
+
+    // Review plan: asks to unlock once, then preflight + dry run; nothing changes on the node.
+    await page.getByTestId('install-review').click();
+    await page.getByTestId('unlock-passphrase').fill(PASSPHRASE);
+    await page.getByTestId('unlock-submit').click();
+    await expect(page.getByTestId('install-preflight')).toBeVisible({ timeout: 300_000 });
+    const host = nodes[0]!.name;
+    await expect(page.getByTestId(`install-preflight-host-${host}`)).toBeVisible();
+    // LEAD TODO: on a bare node the preflight should pass; if a check fails, its row is
+    // data-status="fail" with the remediation in the last cell.
+    await expect(page.getByTestId('install-preflight')).toHaveAttribute('data-ok', 'true');
+    await expect(page.getByTestId('install-plan')).toBeVisible();
+    await expect(page.getByTestId(`install-plan-host-${host}`)).toBeVisible();
+    await expect(page.getByTestId(`install-plan-phase-${host}-stage`)).toBeVisible();
+    // A step that would change something lists its commands in a collapsible list.
+    const changing = page.locator(`[data-testid^="install-plan-step-${host}-"][data-action="apply"]`);
+    expect(await changing.count()).toBeGreaterThan(0);
+    await changing.first().locator('details summary').click();
+    await screenshot(page, 'install-plan');
+
+    // ---- LEAD TODO (needs the real handler and a lab install; ~minutes) ----------------------
+    // await page.getByTestId('install-run').click();
+    // await expect(page.getByTestId(`install-lane-${host}`)).toBeVisible({ timeout: 60_000 });
+    // await expect(page.locator(`[data-testid^="install-lane-step-${host}-"][data-state="running"]`).first()).toBeVisible({ timeout: 120_000 });
+    // await expect(page.getByTestId('install-overall')).toBeVisible();
+    // await expect(page.getByTestId(`install-log-${host}`)).toBeVisible();
+    // await screenshot(page, 'install-running');
+    // Cancel + resume: page.getByTestId('install-cancel').click(); expect install-result data-state="cancelled";
+    //   then page.getByTestId('install-resume').click() runs install.run again.
+    // await expect(page.getByTestId('install-result')).toHaveAttribute('data-state', 'done', { timeout: 1_200_000 });
+    // await expect(page.getByTestId(`install-changed-${host}`)).not.toContainText('nothing');
+    // await expect(page.getByTestId('install-result-duration')).toHaveText(/\d/);
+    // await screenshot(page, 'install-result');
+    // Re-open: install.status shows the last run (install-last-run data-state="done").
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
