@@ -1,7 +1,9 @@
 /**
  * `npm run bundle:demo`: builds the demo stack's images from Debian packages (no Docker daemon,
- * no registry), then the signed demo bundle at bundles/out/demo with `appliance bundle build`.
- * Cached: an unchanged image is not rebuilt, an unchanged bundle is not rewritten.
+ * no registry), the host package sets (Docker Engine + Compose v2, fail2ban + nftables: tars of
+ * .deb files with their dependencies, see demo-deb-sets.ts), then the signed demo bundle at
+ * bundles/out/demo with `appliance bundle build`.
+ * Cached: an unchanged image or package set is not rebuilt, an unchanged bundle is not rewritten.
  *
  *   node bin/tsx.js scripts/build-demo-bundle.ts [--only postgres,redis] [--images-only]
  *        [--rebuild] [--rebuild-base] [--out DIR] [--cache-dir DIR] [--verbose] [--json]
@@ -19,6 +21,7 @@ import ts from 'typescript';
 import { buildDebianImages, type BuiltImage } from '../electron/engine/bundle-images/index.js';
 import type { ApplianceEvent } from '../electron/engine/events/index.js';
 import { defaultAppPaths } from '../electron/main/app-paths.js';
+import { buildDemoDebSets, type DemoDebSet } from './demo-deb-sets.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLES = join(REPO, 'bundles');
@@ -173,23 +176,28 @@ async function main(): Promise<void> {
     signal: controller.signal,
   });
 
+  let debs: DemoDebSet[] = [];
   let bundle: { out: string; rebuilt: boolean; bytes: number } | null = null;
-  if (!args['images-only'] && !only) bundle = await buildBundle(out, built.images);
+  if (!args['images-only'] && !only) {
+    debs = await buildDemoDebSets({ images: built.images, cacheDir, outDir: join(BUNDLES, 'out/debs'), baseRecipeFile: join(IMAGES, 'base.yaml'), rebuild: args.rebuild, say, verbose: args.verbose, signal: controller.signal });
+    bundle = await buildBundle(out, built.images, debs);
+  }
 
   const seconds = (performance.now() - started) / 1000;
   if (args.json) {
-    process.stdout.write(JSON.stringify({ seconds, baseSeconds: built.baseSeconds, baseCached: built.baseCached, images: built.images, bundle }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ seconds, baseSeconds: built.baseSeconds, baseCached: built.baseCached, images: built.images, debs, bundle }, null, 2) + '\n');
   } else {
     const rows = built.images.map((i: BuiltImage) => `  ${i.ref.padEnd(36)} ${i.status.padEnd(13)} ${humanBytes(i.size).padStart(10)}  ${i.seconds.toFixed(1).padStart(6)}s`);
     process.stdout.write(`images (${outImages}):\n${rows.join('\n')}\n`);
     process.stdout.write(`  total ${humanBytes(built.images.reduce((n, i) => n + i.size, 0))}\n`);
+    if (debs.length) process.stdout.write(`package sets (${join(BUNDLES, 'out/debs')}):\n${debs.map((d) => `  ${d.name.padEnd(36)} ${(d.cached ? 'cached' : 'built').padEnd(13)} ${humanBytes(d.size).padStart(10)}  ${d.seconds.toFixed(1).padStart(6)}s  ${d.packages} debs`).join('\n')}\n`);
     if (bundle) process.stdout.write(`bundle ${bundle.out}: ${humanBytes(bundle.bytes)}${bundle.rebuilt ? '' : ' (unchanged)'}\n`);
     process.stdout.write(`done in ${seconds.toFixed(1)}s\n`);
   }
 }
 
 /** Signs with the demo key (created once in bundles/out/keys) and skips the build when nothing changed. */
-async function buildBundle(out: string, images: BuiltImage[]): Promise<{ out: string; rebuilt: boolean; bytes: number }> {
+async function buildBundle(out: string, images: BuiltImage[], debs: DemoDebSet[]): Promise<{ out: string; rebuilt: boolean; bytes: number }> {
   const keys = join(BUNDLES, 'out/keys');
   const key = join(keys, 'demo.key.pem');
   if (!existsSync(key)) {
@@ -200,6 +208,7 @@ async function buildBundle(out: string, images: BuiltImage[]): Promise<{ out: st
   const h = createHash('sha256');
   for (const p of [SPEC, join(BUNDLES, 'demo/chart'), join(BUNDLES, 'demo/README.txt'), key]) await hashTree(h, p);
   for (const i of images) h.update(`${i.ref}\0${i.sha256}\0`);
+  for (const d of debs) h.update(`${d.name}\0${d.sha256}\0`);
   const stamp = h.digest('hex');
   const stampFile = `${out}.stamp`;
   const previous = await readFile(stampFile, 'utf8').catch(() => '');
