@@ -12,5 +12,7 @@ describe('format', () => {
     expect(formatDuration(4.2)).toBe('5 s');
     expect(formatDuration(125)).toBe('2 min 5 s');
     expect(formatDuration(7260)).toBe('2 h 1 min');
+    expect(formatDuration(839.5)).toBe('14 min 0 s');
+    expect(formatDuration(59.5)).toBe('1 min 0 s');
   });
 });

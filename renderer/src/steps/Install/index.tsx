@@ -133,9 +133,11 @@ export default function InstallStep() {
           <button type="button" className="secondary" data-testid="install-review" disabled={!dir || (!bundle && !remembered) || plan.status === 'running' || running} onClick={() => void review()}>
             {plan.status === 'running' ? 'Checking the hosts…' : 'Review plan'}
           </button>
-          <button type="button" className="primary" data-testid="install-run" disabled={!canInstall} onClick={() => void install()}>
-            Install
-          </button>
+          {canResume ? null : (
+            <button type="button" className="primary" data-testid="install-run" disabled={!canInstall} onClick={() => void install()}>
+              Install
+            </button>
+          )}
           {running ? (
             <button type="button" className="secondary install-danger" data-testid="install-cancel" onClick={run.cancel}>
               Cancel
@@ -146,7 +148,8 @@ export default function InstallStep() {
               Resume
             </button>
           ) : null}
-          {!preview && !running ? <span className="muted">Review the plan before installing.</span> : null}
+          {!preview && !running && !canResume ? <span className="muted">Review the plan before installing.</span> : null}
+          {canResume ? <span className="muted">Resume runs the install again: finished steps are checked, not repeated.</span> : null}
         </div>
       </div>
 
@@ -158,7 +161,7 @@ export default function InstallStep() {
       {task && (running || result || run.status !== 'idle') ? (
         <section className="install-run" data-testid="install-running" data-status={run.status}>
           <h2>{running ? 'Installing' : 'Last run in this window'}</h2>
-          <ProgressBar progress={overall} testId="install-overall" />
+          <ProgressBar progress={overall ? { ...overall, label: 'Steps on every host' } : undefined} testId="install-overall" />
           {running ? (
             <div className="muted" data-testid="install-time-left">
               {startedAt ? `${formatDuration((now - startedAt) / 1000)} elapsed` : ''}
