@@ -212,7 +212,7 @@ describeWithLab('install preflight on a bare lab node', () => {
     }
   });
 
-  it('a wrong sudo password, a bundle for another topology and hosts without a connection are failures, not exceptions', async () => {
+  it('a wrong sudo password, a missing data folder, a bundle for another topology and hosts without a connection are failures, not exceptions', async () => {
     const gone = await openTarget({ ...site.config.hosts[0]!, name: 'gone' }, {}, { siteDir: site.dir });
     await gone.close();
     const k3s = await initSiteWithSecrets(join(tmp, 'k3s-site'), { name: 'K3s', topology: 'k3s-3' }, PASSPHRASE);
@@ -234,10 +234,15 @@ describeWithLab('install preflight on a bare lab node', () => {
     // The stored password no longer works: sudo fails with sudo's reason, the rest still runs.
     const wrong = await openTarget(site.config.hosts[0]!, { [`hosts.${node.name}.password`]: 'not-the-password' }, { siteDir: site.dir });
     try {
-      const r = await preflight({ targets: [wrong] });
+      // ...and the data folder the site names does not exist.
+      const r = await preflight({ targets: [wrong], vars: { [node.name]: { ...vars()[node.name]!, dataDir: '/srv/no-such-data' } } });
       expect(check(r, 'sudo')).toMatchObject({ status: 'fail', detail: expect.stringContaining('sudo refused for user engineer') });
       expect(r.hosts[0]!.checks.map((c) => c.id)).toEqual(['bundle', 'hardware', 'os', 'clock', 'sudo', 'docker', 'ports', 'disk']);
       expect(check(r, 'ports').status).toBe('pass');
+      expect(check(r, 'disk')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^\/srv\/no-such-data cannot be read: .*No such file or directory/) });
+      const text = formatPreflightFailure(r);
+      expect(text).toContain(`${node.name}:\n  - sudo works: sudo refused for user engineer`);
+      expect(text).toContain('\n  - Free space on the data filesystem (/srv/no-such-data): /srv/no-such-data cannot be read: ');
     } finally {
       await wrong.close();
     }

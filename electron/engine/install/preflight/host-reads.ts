@@ -1,5 +1,6 @@
 import { isApplianceError } from '../../errors.js';
 import { parseProcNet, parseSs } from '../../hardware/listening-ports.js';
+import { redactText } from '../../redact.js';
 import type { ListeningPort } from '../../hardware/schema.js';
 import type { Target } from '../../targets/index.js';
 import type { z } from 'zod';
@@ -20,8 +21,9 @@ export function isFatal(e: unknown): boolean {
   return isApplianceError(e) && (e.code === 'UNREACHABLE' || e.code === 'CANCELLED');
 }
 
+/** An error's message for a report line (redacted: the report reaches the renderer and the journal). */
 function reason(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return redactText(e instanceof Error ? e.message : String(e));
 }
 
 /** sudo works: `true` as root through the target (passwordless, or with the site's stored password). */
@@ -80,7 +82,7 @@ export async function readDataFs(t: Exec, dataDir: string, signal?: AbortSignal)
     const r = await t.exec(['df', '-B1', '--output=avail,target', '--', dataDir], { signal, allowFailure: true, ...T });
     const df = r.exitCode === 0 ? parseDfAvail(r.stdout) : null;
     if (df) return { df };
-    return { df: null, error: r.stderr.trim().split('\n').pop() || `df exited ${r.exitCode}` };
+    return { df: null, error: redactText(r.stderr.trim().split('\n').pop() || `df exited ${r.exitCode}`) };
   } catch (e) {
     if (isFatal(e)) throw e;
     return { df: null, error: reason(e) };
