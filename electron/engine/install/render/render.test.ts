@@ -191,7 +191,7 @@ describe('renderComposeProject: determinism and variants', () => {
     const conf = file(files, '/opt/demo/nginx/default.conf');
     expect(conf.content).toContain('server_name demo.hospital.local api.demo.hospital.local;');
     expect(conf.content).toContain('ssl_protocols TLSv1.2 TLSv1.3;');
-    expect(conf.content).toContain('proxy_pass http://app:8080;');
+    expect(conf.content).toContain('set $app_upstream http://app:8080;');
     expect(conf.content).toContain('ssl_certificate     /etc/nginx/tls/tls.crt;');
     expect(conf.content).not.toMatch(/\{\{/);
     const proxy = compose(files).services.proxy!;
