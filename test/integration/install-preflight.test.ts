@@ -19,7 +19,8 @@ import { describeWithLab, nodeExec, testLab, type LabNode } from './support/lab.
  * (asked too much, and really full) and a port held by a listener fail with the values named;
  * and no run changes anything on the node (listing of /etc, /opt, /data, /home, /root, /usr/local
  * before and after each run; every command the preflight ran, from the site's audit log, is a
- * read-only one).
+ * read-only one). When the lab has a docker node (the shared lab's node1), also: ports published
+ * by containers of our own Compose project pass (a re-run), another project's fail.
  */
 
 const PASSPHRASE = 'install-preflight passphrase 2026';
@@ -30,7 +31,7 @@ const PORT = 8443;
 /** What could change on a node: every file's path, type, size, mode, owner and mtime. */
 async function nodeListing(node: LabNode): Promise<string> {
   // Not listed: the marker sudo itself (Debian's --enable-admin-flag build) leaves in an admin's
-  // home after their first sudo; it exists on any server whose admin ever used sudo.
+  // home after their first sudo; it exists on any server whose admin ever used sudo (see beforeAll).
   const r = await nodeExec(node, ['find', '/etc', '/opt', '/data', '/home', '/root', '/usr/local', '-xdev', '!', '-name', '.sudo_as_admin_successful', '-printf', '%p %y %s %m %u:%g %T@\n']);
   return r.stdout.split('\n').sort().join('\n');
 }
@@ -121,6 +122,9 @@ describeWithLab('install preflight on a bare lab node', () => {
       c.hosts.push(SiteHost.parse({ name: node.name, address: node.address, port: node.sshPort, user: 'engineer', role: 'server', auth: 'key', keyPath: node.keyPath, hostKey: node.hostKeyFingerprint }));
     });
     target = (await openSiteTargets(site, PASSPHRASE))[0]!;
+    // A server's admin has used sudo before: on Debian the first sudo of a member of group sudo
+    // creates ~/.sudo_as_admin_successful (sudo's own marker), which is not the preflight's doing.
+    await target.exec(['true'], { sudo: true });
   });
 
   afterAll(async () => {
@@ -245,6 +249,36 @@ describeWithLab('install preflight on a bare lab node', () => {
       expect(text).toContain('\n  - Free space on the data filesystem (/srv/no-such-data): /srv/no-such-data cannot be read: ');
     } finally {
       await wrong.close();
+    }
+  });
+
+  it("ports held by our own stack's containers pass, another container's fail (a docker node of the lab, when it has one)", async (ctx) => {
+    const dnode = (await testLab()).nodes.find((n) => n.profile === 'docker');
+    if (!dnode) return ctx.skip();
+    const host = SiteHost.parse({ name: dnode.name, address: dnode.address, port: dnode.sshPort, user: 'root', role: 'server', auth: 'key', keyPath: dnode.keyPath, hostKey: dnode.hostKeyFingerprint });
+    const dt = await openTarget(host, {});
+    // What `docker compose up` leaves: containers labelled with their project, ports published through docker-proxy.
+    const run = (name: string, project: string, port: number) =>
+      nodeExec(dnode, ['docker', 'run', '-d', '--name', name, '--label', `com.docker.compose.project=${project}`, '-p', `${port}:80`, IMAGE, '/bin/busybox', 'httpd', '-f', '-p', '80']);
+    const dinput = { targets: [dt], vars: { [dnode.name]: vars()[node.name]! }, bundleShare: { [dnode.name]: share }, requiredPorts: { [dnode.name]: [8443, 9443] } };
+    try {
+      await nodeExec(dnode, ['docker', 'load'], { input: readFileSync(join(tmp, 'image-a.tar')) });
+      await run('pf-own', STACK, 8443);
+      await run('pf-other', 'otherstack', 9443);
+      const both = await runPreflight(input(dinput));
+      expect(check(both, 'ports', dnode.name)).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(new RegExp(`^9443/tcp is in use by docker-proxy \\(a container that is not part of ${STACK}\\) on 0\\.0\\.0\\.0.*; 8443/tcp held by ${STACK}'s own containers$`)),
+      });
+      expect(check(both, 'docker', dnode.name)).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^Docker \d+\.\d+\S* runs \(≥ 20\.10\): used as it is$/) });
+
+      await nodeExec(dnode, ['docker', 'rm', '-f', 'pf-other']);
+      const rerun = await runPreflight(input(dinput));
+      expect(check(rerun, 'ports', dnode.name)).toMatchObject({ status: 'pass', detail: `8443/tcp, 9443/tcp free; 8443/tcp held by ${STACK}'s own containers` });
+    } finally {
+      await nodeExec(dnode, ['docker', 'rm', '-f', 'pf-own', 'pf-other'], { reject: false });
+      await nodeExec(dnode, ['docker', 'rmi', IMAGE], { reject: false });
+      await dt.close();
     }
   });
 
