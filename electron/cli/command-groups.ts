@@ -53,6 +53,12 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: async () => (await import('./pki.js')).registerPki,
   },
   {
+    name: 'install',
+    term: 'install [options]',
+    description: 'Install the site from its verified bundle over SSH (single server: Docker Compose); resumable, journaled, audited',
+    load: async () => (await import('./install.js')).registerInstall,
+  },
+  {
     name: 'lab',
     term: 'lab',
     description: 'Practice lab: fake servers (namespaces, real systemd, sshd; optional Docker) on this machine, for rehearsals and tests',

@@ -168,6 +168,8 @@ export async function buildBundle(specFile: string, opts: BuildOptions): Promise
       topologies: [...loaded.spec.topologies].sort(),
       components: loaded.spec.components.map((c) => ({ name: c.name, ...(c.description ? { description: c.description } : {}) })).sort((x, y) => x.name.localeCompare(y.name)),
       artifacts: artifacts.sort((x, y) => x.component.localeCompare(y.component) || x.kind.localeCompare(y.kind) || x.ref.localeCompare(y.ref)),
+      // What the bundle installs and how: signed with the rest, so the installer only follows a signed declaration.
+      ...(loaded.spec.stack ? { stack: loaded.spec.stack } : {}),
     };
     // The manifest must pass the schema verify applies, or the bundle could never be used.
     const selfCheck = Manifest.safeParse(manifest);
