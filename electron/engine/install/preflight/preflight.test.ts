@@ -8,7 +8,9 @@ import { dockerCheck, versionAtLeast } from './docker-check.js';
 import { formatPreflightFailure } from './format.js';
 import { clockCheck, hardwareCheck, osCheck } from './host-facts-checks.js';
 import { parseDockerPublishedPorts, portsCheck } from './ports-check.js';
+import { runPreflight } from './run-preflight.js';
 import { PreflightReport } from './schema.js';
+import type { Site } from '../../site/index.js';
 
 const img = (role: string) => ({ image: `${role}-image` });
 const stack = StackDeclaration.parse({
@@ -165,5 +167,14 @@ describe('docker check', () => {
     expect(versionAtLeast('20.10', '20.9')).toBe(true);
     expect(versionAtLeast('20.9', '20.10')).toBe(false);
     expect(versionAtLeast('rc', '20.10')).toBe(false);
+  });
+});
+
+describe('runPreflight before any host is asked', () => {
+  const site = { config: { topology: 'single' } } as Site;
+  const base = { site, bundle: bundle() as never, stack, targets: [], vars: {}, bundleShare: {}, requiredPorts: {} };
+  it('refuses an unknown profile and honours a cancelled signal', async () => {
+    await expect(runPreflight({ ...base, profile: 'huge' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('Unknown sizing profile "huge"') });
+    await expect(runPreflight({ ...base, profile: 'lab', signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });

@@ -43,8 +43,9 @@ export interface PreflightInput {
 /**
  * The install preflight: read-only checks on every host, in parallel, before anything changes:
  * bundle fits the site, hardware verdict, OS and systemd, clock skew, sudo, Docker present or in
- * the bundle for the host's OS, ports free, room on the data filesystem. Never throws for a host's problem (an unreachable host is a failed
- * check); throws only CANCELLED, and for a bad profile name. `ok` is false when any check fails.
+ * the bundle for the host's OS, ports free, room on the data filesystem. Never throws for a
+ * host's problem (an unreachable host is a failed check); throws only CANCELLED, and VALIDATION
+ * for an unknown profile. `ok` is false when any check fails.
  */
 export async function runPreflight(input: PreflightInput): Promise<PreflightReport> {
   const { site, signal, onEvent } = input;
