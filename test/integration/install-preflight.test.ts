@@ -224,13 +224,15 @@ describeWithLab('install preflight on a bare lab node', () => {
       site: k3s,
       stack: { ...stack, docker: { ...stack.docker, packages: [{ ...stack.docker.packages[0]!, os: 'ubuntu-22.04' }] } },
       targets: [target, gone],
-      vars: { ...vars(), gone: vars()[node.name]!, node9: vars()[node.name]! },
-      bundleShare: { [node.name]: share, gone: share, node9: share },
+      vars: { ...vars(), gone: vars()[node.name]!, node9: vars()[node.name]!, node8: vars()[node.name]! },
+      bundleShare: { [node.name]: share, gone: share, node9: share, node8: share },
+      connectErrors: { node8: 'node8 (10.0.0.8:22): no route to host' },
     });
     expect(report.ok).toBe(false);
     expect(check(report, 'bundle')).toMatchObject({ status: 'fail', detail: expect.stringContaining("built for single, not this site's topology k3s-3") });
     expect(check(report, 'reachable', 'gone')).toMatchObject({ status: 'fail', detail: expect.stringContaining(`connection to gone (${node.address}) lost`) });
     expect(check(report, 'reachable', 'node9')).toMatchObject({ status: 'fail', detail: 'no connection to this host was opened' });
+    expect(check(report, 'reachable', 'node8')).toMatchObject({ status: 'fail', detail: 'could not connect: node8 (10.0.0.8:22): no route to host' });
     // Docker packages only for another OS, and no Docker on the node: the install could not get Docker there.
     expect(check(report, 'docker')).toMatchObject({ status: 'fail', detail: 'no running Docker, and the bundle has Docker packages only for ubuntu-22.04, not debian-12' });
     expect(report.hosts.find((h) => h.host === 'cluster')?.checks.map((c) => c.id)).toContain('cluster.nodes');

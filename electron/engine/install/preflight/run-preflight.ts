@@ -30,6 +30,8 @@ export interface PreflightInput {
   bundleShare: Record<string, number>;
   /** TCP ports the stack publishes on each host. */
   requiredPorts: Record<string, number[]>;
+  /** Why a host of `vars` has no target (its connection failed): shown in its "reachable" failure. */
+  connectErrors?: Record<string, string>;
   /**
    * Sizing profile for the hardware verdict; default: the production profile of the site's
    * topology. Pass "lab" for practice-lab sites, as `appliance hardware --site DIR --profile lab`.
@@ -80,7 +82,9 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightRepo
   // A host the plan names but nobody could connect to.
   for (const name of Object.keys(input.vars)) {
     if (hosts.some((h) => h.host === name)) continue;
-    hosts.push({ host: name, checks: [bundle, preflightCheck('reachable', 'Host reachable', 'fail', 'no connection to this host was opened', 'Check the address, the port and the credentials (appliance targets test --site DIR).')] });
+    const why = input.connectErrors?.[name];
+    const detail = why ? `could not connect: ${redactText(why)}` : 'no connection to this host was opened';
+    hosts.push({ host: name, checks: [bundle, preflightCheck('reachable', 'Host reachable', 'fail', detail, 'Check the address, the port and the credentials (appliance targets test --site DIR).')] });
   }
   // Checks across hosts (number of servers; clock skew between K3s nodes...), when not passing.
   const cluster = sizing.cluster.filter((c) => c.status === 'warn' || c.status === 'fail');
