@@ -101,7 +101,7 @@ export function createDispatcher(opts: {
   }
 
   const closeOwner = (owner: string) => {
-    sessions.forget(owner);
+    sessions.close(owner);
     return cancelOwner(owner);
   };
 

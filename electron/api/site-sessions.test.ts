@@ -121,6 +121,19 @@ describe('site session store', () => {
     expect(pending()).toBe(0);
   });
 
+  it('an unlock that finishes after its window closed is refused and keeps nothing', async () => {
+    const { clock } = manualClock();
+    const store = newStore({ clock });
+    const s = store.forOwner('window:8');
+    s.unlock('/sites/a', PASS);
+    expect(store.close('window:8')).toBe(1);
+    expect(() => s.unlock('/sites/a', PASS)).toThrow(/has closed/);
+    expect(store.forOwner('window:8').list()).toEqual([]);
+    expect(store.owners()).toEqual([]);
+    await settle();
+    expect(isRegisteredSecret(PASS)).toBe(false);
+  });
+
   it('masks the passphrase everywhere while unlocked (a re-unlock never opens a gap)', async () => {
     const { clock } = manualClock();
     const store = newStore({ clock });

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { resolve } from 'node:path';
+import { ApplianceError } from '../engine/errors.js';
 import { registerSecret, withSecretScope } from '../engine/redact.js';
 
 /** Idle time after which an unlocked site locks itself (reset each time its passphrase is used). */
@@ -44,8 +45,13 @@ export interface SiteSessionStore {
   readonly idleTimeoutSeconds: number;
   /** The session of one owner (e.g. "window:3", "socket:7"); created empty on first use. */
   forOwner(owner: string): SiteSession;
-  /** Forgets everything an owner unlocked (its window or connection closed); answers how many sites. */
+  /** Forgets everything an owner unlocked; answers how many sites. */
   forget(owner: string): number;
+  /**
+   * Its window or connection closed: forgets its sites, and an unlock that finishes later (a call
+   * still running when it closed) is refused, so nothing outlives the window.
+   */
+  close(owner: string): number;
   /** Owners that have at least one unlocked site (for tests and diagnostics). */
   owners(): string[];
 }
@@ -76,6 +82,8 @@ export function createSiteSessionStore(opts: { idleTimeoutSeconds?: number; cloc
   const clock = opts.clock ?? realClock;
   const defaultIdle = opts.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
   const byOwner = new Map<string, Map<string, Entry>>();
+  // One name per window / connection ever closed: a handful in a session of the app.
+  const closed = new Set<string>();
 
   const view = (e: Entry): UnlockedSite => ({ dir: e.dir, expiresAt: new Date(e.expiresAt).toISOString() });
 
@@ -125,6 +133,7 @@ export function createSiteSessionStore(opts: { idleTimeoutSeconds?: number; cloc
     return {
       idleTimeoutSeconds: defaultIdle,
       unlock(dir, passphrase, idleTimeoutSeconds) {
+        if (closed.has(owner)) throw new ApplianceError('CANCELLED', 'The window that asked to unlock the site has closed; nothing was kept.');
         const key = resolve(dir);
         const previous = byOwner.get(owner)?.get(key);
         const entry: Entry = { dir, passphrase, idleMs: (idleTimeoutSeconds ?? defaultIdle) * 1000, expiresAt: 0, cancelTimer: () => {}, release: holdScope(dir, passphrase) };
@@ -159,15 +168,21 @@ export function createSiteSessionStore(opts: { idleTimeoutSeconds?: number; cloc
     };
   }
 
+  const forget = (owner: string) => {
+    const sites = byOwner.get(owner);
+    if (!sites) return 0;
+    const keys = [...sites.keys()];
+    for (const k of keys) drop(owner, k);
+    return keys.length;
+  };
+
   return {
     idleTimeoutSeconds: defaultIdle,
     forOwner,
-    forget(owner) {
-      const sites = byOwner.get(owner);
-      if (!sites) return 0;
-      const keys = [...sites.keys()];
-      for (const k of keys) drop(owner, k);
-      return keys.length;
+    forget,
+    close(owner) {
+      closed.add(owner);
+      return forget(owner);
     },
     owners: () => [...byOwner.keys()],
   };
