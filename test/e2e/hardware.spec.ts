@@ -5,7 +5,7 @@ import { openApp, screenshot } from './support/console.js';
 test('the Hardware screen shows this machine\'s real cores and memory', async ({ page }) => {
   await openApp(page);
   // Unbuilt steps say so plainly instead of pretending.
-  await page.getByTestId('nav-install').click();
+  await page.getByTestId('nav-diagnostics').click();
   await expect(page.getByTestId('not-built')).toContainText('Not built yet');
 
   await page.getByTestId('nav-hardware').click();
