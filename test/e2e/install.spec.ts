@@ -30,8 +30,7 @@ test('Install: review the plan of a single-server site on a bare lab node', asyn
   try {
     const passFile = join(root, 'pass');
     writeFileSync(passFile, PASSPHRASE);
-    // LEAD TODO: a single-server site on ONE lab node (site init --from-lab takes every node; keep
-    // node1 only, or give the lab helper a --nodes filter), with the demo bundle remembered.
+    // A single-server site: --from-lab takes the lab's first node and pins its host key.
     const init = spawnSync(process.execPath, ['bin/appliance.js', 'site', 'init', dir, '--name', 'E2E Install Hospital', '--topology', 'single', '--from-lab', '--lab-name', E2E_LAB, '--passphrase-file', passFile], {
       cwd: repoRoot,
       encoding: 'utf8',
