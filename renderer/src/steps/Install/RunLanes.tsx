@@ -38,9 +38,13 @@ export function RunLanes({ lanes }: { lanes: Lane[] }) {
               </li>
             ))}
           </ol>
-          {lane.progress.map((p) => (
-            <ProgressBar key={p.label} progress={p} testId={`install-lane-progress-${lane.host}`} />
-          ))}
+          {/* Only transfers still under way: a lane stages many artifacts, one label each. */}
+          {lane.progress
+            .filter((p) => p.total === null || p.done < p.total)
+            .slice(-3)
+            .map((p) => (
+              <ProgressBar key={p.label} progress={p} testId={`install-lane-progress-${lane.host}`} />
+            ))}
           <LaneLog lane={lane} />
         </section>
       ))}
