@@ -117,7 +117,8 @@ async function runStep(step: Step, ctx: StepContext): Promise<'ok' | 'changed'> 
     // Nothing but the staged tar stays behind (the gathered .debs are removed).
     expect((await sh(['ls', '/data/airgap-appliance/staging'])).stdout.trim().split('\n')).toEqual([ctx.bundle.artifact('debs/docker-debian-12.tar').sha256]);
     expect(ctx.lines.some((l) => /installing \d+ of 16 packages/.test(l.line))).toBe(true);
-    process.stderr.write(`[host-packages] docker.install on a bare node: ${seconds.toFixed(1)} s\n`);
+    const timings = ctx.lines.filter((l) => / in [\d.]+ s$/.test(l.line)).map((l) => l.line);
+    process.stderr.write(`[host-packages] docker.install on a bare node: ${seconds.toFixed(1)} s (${timings.join('; ')})\n`);
     expect(await step!.probe(ctx)).toEqual({ done: true, reason: expect.stringMatching(/^Docker 20\.10\.\S+ with Compose 2\.26\.\S+ \(at least 20\.10\)$/) });
     expect(await runStep(step!, ctx)).toBe('ok');
   });

@@ -91,6 +91,8 @@ done`;
  * folder is rebuilt, apt installs only what is still missing.
  */
 export async function installPackageSet(ctx: StepContext, set: StackHostPackages, setId: string): Promise<string[]> {
+  const t0 = performance.now();
+  const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
   const pairs: string[] = [];
   for (const ref of set.debs) {
     const a = ctx.bundle.artifact(ref);
@@ -98,6 +100,8 @@ export async function installPackageSet(ctx: StepContext, set: StackHostPackages
     await stageArtifact(ctx, ref, { label: `${ref} to ${ctx.host}` });
     pairs.push(a.kind === 'binary' ? 'deb' : 'tar', stagedPath(ctx, ref));
   }
+  ctx.log(`${setId}: staged ${set.debs.length} artifact(s) in ${secs(t0)} s`);
+  const t1 = performance.now();
   const dir = debFolder(ctx, setId);
   const gathered = await ctx.exec({ script: GATHER, args: [dir, ...pairs], label: `gather-debs ${setId}` }, { sudo: true, timeoutMs: 5 * 60_000 });
   if (ctx.dryRun) return [];
@@ -106,7 +110,9 @@ export async function installPackageSet(ctx: StepContext, set: StackHostPackages
     const [name, file] = line.split('\t');
     if (name && file) files.set(name, file);
   }
+  ctx.log(`${setId}: ${files.size} .deb files gathered in ${secs(t1)} s`);
   const missing = await missingPackages(ctx, [...files.keys()]);
+  const t2 = performance.now();
   if (missing.length) {
     ctx.log(`installing ${missing.length} of ${files.size} packages: ${missing.join(' ')}`);
     await ctx.exec(
@@ -133,6 +139,7 @@ export async function installPackageSet(ctx: StepContext, set: StackHostPackages
       ],
       { sudo: true, timeoutMs: 15 * 60_000, onOutput: (stream, text) => text.split('\n').filter(Boolean).forEach((l) => ctx.log(l, stream)) },
     );
+    ctx.log(`${setId}: apt-get installed ${missing.length} packages in ${secs(t2)} s`);
   } else {
     ctx.log(`all ${files.size} packages of ${setId} are installed already`);
   }
