@@ -206,7 +206,9 @@ async function buildBundle(out: string, images: BuiltImage[], debs: DemoDebSet[]
   }
   await trustDemoKeyHere(join(keys, 'demo.pub.pem'));
   const h = createHash('sha256');
-  for (const p of [SPEC, join(BUNDLES, 'demo/chart'), join(BUNDLES, 'demo/README.txt'), key]) await hashTree(h, p);
+  // The bundle code that decides the manifest's content (e.g. the signed stack) counts as input too.
+  const engine = ['build.ts', 'manifest.ts', 'spec.ts', 'stack.ts', 'primitives.ts'].map((f) => join(REPO, 'electron/engine/bundle', f));
+  for (const p of [SPEC, join(BUNDLES, 'demo/chart'), join(BUNDLES, 'demo/README.txt'), key, ...engine]) await hashTree(h, p);
   for (const i of images) h.update(`${i.ref}\0${i.sha256}\0`);
   for (const d of debs) h.update(`${d.name}\0${d.sha256}\0`);
   const stamp = h.digest('hex');
