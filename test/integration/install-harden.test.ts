@@ -204,6 +204,29 @@ function passwordLogin(node: LabNode, user: string, password: string): Promise<'
     expect((await firewallSteps(node.name, plan, { login })[0]!.probe(ctx)).done).toBe(true);
   });
 
+  it('firewall: when the installer goes silent after loading new rules, the armed timer restores the previous ones by itself', async () => {
+    const liveId = async () => rulesetId((await sh(['nft', 'list', 'table', 'inet', 'appliance_host'])).stdout);
+    const before = await liveId();
+    const changed: NetworkPlan = { ...plan, firewall: [...plan.firewall, { from: 'mgmt', to: 'app', protocol: 'tcp', ports: [9101], purpose: 'exporter' }] };
+    let during: string | null = null;
+    let restoredByTimer = false;
+    // The "installer" hangs in its proof; meanwhile only the node's own timer can undo the change.
+    const silent: FreshLogin = async () => {
+      during = await liveId();
+      for (let i = 0; i < 60 && !restoredByTimer; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        restoredByTimer = (await liveId()) === before;
+      }
+      throw new Error('the installer went silent');
+    };
+    const [step] = firewallSteps(node.name, changed, { login: silent, revertAfterSec: 3 });
+    await failure(() => step!.apply(ctx));
+    expect(during).not.toBe(before);
+    expect(restoredByTimer).toBe(true);
+    expect(await liveId()).toBe(before);
+    expect(await keyLoginWorks()).toBe(true);
+  });
+
   it('sshd: a drop-in that sshd -t accepts but that locks the installer out (AllowUsers nobody) is rolled back; login still works', async () => {
     const hardened = (await sh(['cat', SSHD_DROPIN])).stdout;
     const step = sshdHardeningStep(node.name, { login, extra: ['AllowUsers nobody'] });

@@ -67,7 +67,7 @@ const inputOf = (ctx: StepContext): HostsInput => ({ topology: ctx.site.config.t
  */
 export function hostsFileStep(host: string, plan: NetworkPlan | undefined): Step {
   const desired = async (ctx: StepContext) => {
-    const current = (await readRemote(ctx, HOSTS_PATH)) ?? '';
+    const current = (await readRemote(ctx, HOSTS_PATH, false)) ?? '';
     return { current, next: withManagedBlock(current, managedHostsLines(plan, inputOf(ctx))) };
   };
   return {

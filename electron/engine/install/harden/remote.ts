@@ -7,9 +7,9 @@ export const STATE_DIR = '/var/lib/airgap-appliance/harden';
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** A file's content read as root (read-only, so through probeExec); null when it does not exist. */
-export async function readRemote(ctx: StepContext, path: string): Promise<string | null> {
-  const r = await ctx.probeExec(['cat', '--', path], { sudo: true, allowFailure: true });
+/** A file's content, read as root unless `sudo` is false (read-only: probeExec); null when it does not exist. */
+export async function readRemote(ctx: StepContext, path: string, sudo = true): Promise<string | null> {
+  const r = await ctx.probeExec(['cat', '--', path], { sudo, allowFailure: true });
   if (r.exitCode === 0) return r.stdout;
   if (/No such file or directory/.test(r.stderr)) return null;
   throw new ApplianceError('FAILED', `Cannot read ${path} on ${ctx.host}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, { host: ctx.host, path });

@@ -100,7 +100,14 @@ export function sshdHardeningStep(host: string, opts: SshdOptions): Step {
     phase: 'harden',
     async probe(ctx) {
       const gaps = await state(ctx, dropin);
-      return gaps.length === 0 ? { done: true, reason: 'sshd runs hardened (sshd -T)' } : { done: false, reason: gaps.join('; ') };
+      if (gaps.length === 0) return { done: true, reason: 'sshd runs hardened (sshd -T)' };
+      // The plan preview shows a refusal now, not halfway through the run.
+      try {
+        assertKeyLoginConfigured(ctx);
+      } catch (e) {
+        return { done: false, reason: `will refuse: ${(e as Error).message}` };
+      }
+      return { done: false, reason: gaps.join('; ') };
     },
     async apply(ctx) {
       assertKeyLoginConfigured(ctx);
