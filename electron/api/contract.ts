@@ -3,6 +3,7 @@ import { ApplianceEvent } from '../engine/events/index.js';
 import { bundleCalls } from './calls/bundle.js';
 import type { CallDef } from './calls/define.js';
 import { hardwareCalls } from './calls/hardware.js';
+import { installCalls } from './calls/install.js';
 import { networkCalls } from './calls/network.js';
 import { pkiCalls } from './calls/pki.js';
 import { sessionCalls } from './calls/session.js';
@@ -22,6 +23,7 @@ export const calls = {
   ...siteCalls,
   ...networkCalls,
   ...pkiCalls,
+  ...installCalls,
   ...sessionCalls,
 } satisfies Record<string, CallDef>;
 

@@ -3,6 +3,7 @@ import type { Calls, Method } from './contract.js';
 import type { HandlerContext } from './handler-context.js';
 import { bundleHandlers } from './handlers/bundle.js';
 import { hardwareHandlers } from './handlers/hardware.js';
+import { installHandlers } from './handlers/install.js';
 import { networkHandlers } from './handlers/network.js';
 import { pkiHandlers } from './handlers/pki.js';
 import { sessionHandlers } from './handlers/session.js';
@@ -24,5 +25,6 @@ export const handlers = {
   ...siteHandlers,
   ...networkHandlers,
   ...pkiHandlers,
+  ...installHandlers,
   ...sessionHandlers,
 } satisfies HandlerMap<Method>;

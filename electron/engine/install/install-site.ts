@@ -7,9 +7,9 @@ import type { OnEvent } from '../events/index.js';
 import { openVerifiedBundle, type VerifiedBundle } from '../bundle/verified.js';
 import { NetworkPlan } from '../network/index.js';
 import { issueSiteCertificates, pkiPaths, issuedPaths, readServerKeyPem } from '../pki/index.js';
-import { registerSecret } from '../redact.js';
+import { redactText, registerSecret } from '../redact.js';
 import { loadSite, readSecrets, sitePaths, updateSite, type Site } from '../site/index.js';
-import { openSiteTargets, type SshTarget } from '../targets/index.js';
+import { openTarget, siteAuditSink, type SshTarget } from '../targets/index.js';
 import { siteHostLogin } from './harden/index.js';
 import { Journal, lastRealRun, readJournal } from './journal.js';
 import { acquireSiteLock, type SiteLock } from './lock.js';
@@ -19,6 +19,7 @@ import type { PreflightReportData } from './schema.js';
 import { ensureStackSecrets } from './secrets-vault.js';
 import { singleServerPlan } from './single/plan.js';
 import { singleServer, singleServerVars } from './single/vars.js';
+import { installSettings } from './single/settings.js';
 import type { RunReport } from './types.js';
 
 /** Version of the plan's steps: part of the fingerprint journaled with every run. */
@@ -77,12 +78,18 @@ export async function installSite(opts: InstallOptions): Promise<InstallResult> 
       );
     }
     const host = singleServer(site);
+    const settings = installSettings(site.config);
     const vars = singleServerVars(site, stack, host);
     const secrets = await ensureStackSecrets(site.dir, opts.passphrase, stack.name, { dryRun });
     const tls = await siteTls(site, opts, dryRun);
     const siteSecrets = await readSecrets(site.dir, opts.passphrase);
     throwIfAborted(opts.signal);
-    targets.push(...(await openSiteTargets(site, opts.passphrase, { signal: opts.signal })));
+    // Each host on its own: one that cannot be reached is a preflight failure naming it, not an exception.
+    const audit = siteAuditSink(site);
+    const opened = await Promise.allSettled(site.config.hosts.map((h) => openTarget(h, siteSecrets, { siteDir: site.dir, audit, signal: opts.signal })));
+    const connectErrors: Record<string, string> = {};
+    opened.forEach((o, i) => (o.status === 'fulfilled' ? targets.push(o.value) : (connectErrors[site.config.hosts[i]!.name] = redactText(o.reason instanceof Error ? o.reason.message : String(o.reason)))));
+    throwIfAborted(opts.signal);
     const byName = Object.fromEntries(targets.map((t) => [t.name, t]));
 
     const share = shareOf(bundle, stack);
@@ -94,6 +101,8 @@ export async function installSite(opts: InstallOptions): Promise<InstallResult> 
       vars: { [host.name]: vars },
       bundleShare: { [host.name]: share },
       requiredPorts: { [host.name]: [stack.roles.proxy.httpPort, stack.roles.proxy.httpsPort] },
+      ...(settings.profile ? { profile: settings.profile } : {}),
+      connectErrors,
       signal: opts.signal,
       onEvent: opts.onEvent,
       task: opts.task,

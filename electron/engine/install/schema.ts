@@ -49,16 +49,6 @@ export type StepReport = z.infer<typeof StepReport>;
 export type RunReport = z.infer<typeof RunReport>;
 export type LockHolder = z.infer<typeof LockHolder>;
 
-/** The preflight's findings: every check on every host (the install stops on any fail). */
-export const PreflightCheck = z.object({
-  id: z.string(),
-  title: z.string(),
-  status: z.enum(['pass', 'warn', 'fail']),
-  detail: z.string(),
-  remediation: z.string().optional(),
-});
-export const PreflightReportSchema = z.object({
-  ok: z.boolean(),
-  hosts: z.array(z.object({ host: z.string(), checks: z.array(PreflightCheck) })),
-});
-export type PreflightReportData = z.infer<typeof PreflightReportSchema>;
+/** The preflight's findings (defined with the preflight). */
+export { PreflightCheck, PreflightReport as PreflightReportSchema } from './preflight/schema.js';
+export type { PreflightReport as PreflightReportData } from './preflight/schema.js';

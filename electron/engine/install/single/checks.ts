@@ -77,7 +77,7 @@ export function backupVerifiedStep(host: string, paths: StackPaths): Step {
 
 /** curl on the host: the app name through its hosts file, TLS checked against the site CA only. */
 async function fetchOnHost(ctx: StepContext, url: string, caFile: string): Promise<{ code: string; error: string }> {
-  const r = await ctx.probeExec(['curl', '--silent', '--show-error', '--max-time', '10', '--cacert', caFile, '--output', '/dev/null', '--write-out', '%{http_code}', url], { allowFailure: true, timeoutMs: 30_000 });
+  const r = await ctx.probeExec(['curl', '--silent', '--show-error', '--max-time', '10', '--cacert', caFile, '--output', '/dev/null', '--write-out', '%{http_code}', url], { sudo: true, allowFailure: true, timeoutMs: 30_000 });
   return { code: r.stdout.trim(), error: r.exitCode === 0 ? '' : r.stderr.trim().split('\n').at(-1) ?? `curl exit ${r.exitCode}` };
 }
 

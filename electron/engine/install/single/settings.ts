@@ -20,6 +20,8 @@ export const InstallSettings = z
     dockerAddressPool: Cidr.default('172.30.0.0/16'),
     /** The initial admin's e-mail for the create-admin hook (default admin@<domain>). */
     adminEmail: z.string().max(254).regex(/^[^\s@]+@[^\s@]+$/, 'must be an e-mail address').optional(),
+    /** Sizing profile the preflight judges hardware by (default: the production tier of the topology; "lab" for the practice lab). */
+    profile: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be a sizing profile name such as small-single or lab').optional(),
     /** The site remembers the bundle in `bundle:`; this is the trusted key file it was verified with, if not in the app's trust store. */
     trust: z.array(z.string().min(1)).optional(),
   })
