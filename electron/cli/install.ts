@@ -18,6 +18,7 @@ interface InstallOpts {
   passphraseFile?: string;
   forceUnlock?: string;
   status?: boolean;
+  verbose?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -34,6 +35,7 @@ export function registerInstall(program: Command): void {
     .option('--resume', 'continue an interrupted or failed install (finished steps are checked, never repeated)')
     .option('--status', 'show the last run and the lock holder, then exit (no passphrase needed)')
     .addOption(new Option('--force-unlock <lockId>', "remove a dead run's lock (the ID is in the lock error)"))
+    .option('--verbose', 'print every log line of every host (remote output included), also when not on a terminal')
     .option('--json', 'machine-readable output');
   addSiteOptions(cmd);
   cmd.action(
@@ -60,7 +62,7 @@ export function registerInstall(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       process.on('SIGTERM', onSigint);
-      const sink = cliEventSink({ quiet: o.json });
+      const sink = cliEventSink({ quiet: o.json, verbose: o.verbose });
       try {
         const r = await installSite({
           dir: o.site,

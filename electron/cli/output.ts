@@ -34,8 +34,9 @@ export function humanBytes(n: number | null | undefined): string {
  * Event sink for the CLI: a redrawn progress line on a TTY, nothing on a pipe (so --json
  * output stays clean), warnings and errors to stderr always.
  */
-export function cliEventSink(opts: { quiet?: boolean } = {}): OnEvent {
+export function cliEventSink(opts: { quiet?: boolean; verbose?: boolean } = {}): OnEvent {
   const tty = process.stderr.isTTY && !opts.quiet;
+  const info = (tty || opts.verbose === true) && !opts.quiet;
   return (e: ApplianceEvent) => {
     if (e.type === 'progress' && tty) {
       const pct = e.total ? ` ${((e.done / e.total) * 100).toFixed(1)}%` : '';
@@ -46,7 +47,7 @@ export function cliEventSink(opts: { quiet?: boolean } = {}): OnEvent {
       if (e.total !== null && e.done >= e.total) process.stderr.write('\n');
     } else if (e.type === 'log' && (e.stream === 'warn' || e.stream === 'error')) {
       process.stderr.write(`${e.stream === 'error' ? pc.red('error') : pc.yellow('warning')}: ${e.host ? e.host + ': ' : ''}${e.line}\n`);
-    } else if (e.type === 'log' && e.stream === 'info' && tty) {
+    } else if (e.type === 'log' && (e.stream === 'info' || (opts.verbose && (e.stream === 'stdout' || e.stream === 'stderr'))) && info) {
       process.stderr.write(`${e.host ? e.host + ': ' : ''}${e.line}\n`);
     }
   };

@@ -1,3 +1,4 @@
+import { versionAtLeast } from './version.js';
 import { ApplianceError } from '../errors.js';
 import { isPackageArtifact, type StackDeclaration, type StackHostPackages } from '../bundle/stack.js';
 import { stageArtifact, stagedPath } from './stage-artifact.js';
@@ -201,6 +202,8 @@ export function hostPackageSteps(sets: StackHostPackages | StackHostPackages[], 
 // ---- Docker ---------------------------------------------------------------------------------
 
 /** Compose v2 `up --wait` exists since 2.1.1. */
+export { versionAtLeast };
+
 export const COMPOSE_MIN_VERSION = '2.1.1';
 
 export interface DockerVersion {
@@ -211,23 +214,6 @@ export interface DockerVersion {
   compose: string | null;
 }
 
-/** The leading numbers of a version ("20.10.24+dfsg1" -> [20, 10, 24], "v2.26.1-4" -> [2, 26, 1]). */
-function numbers(v: string): number[] {
-  const m = /^v?(\d+(?:\.\d+)*)/.exec(v.trim());
-  return m ? m[1]!.split('.').map(Number) : [];
-}
-
-/** a >= b comparing numeric parts (missing parts count as 0); false when `a` has no leading number. */
-export function versionAtLeast(a: string, b: string): boolean {
-  const x = numbers(a);
-  const y = numbers(b);
-  if (!x.length) return false;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d > 0;
-  }
-  return true;
-}
 
 /** Docker Engine, CLI and Compose versions on the host (read-only; root, as the socket needs). */
 export async function dockerVersion(ctx: StepContext): Promise<DockerVersion> {

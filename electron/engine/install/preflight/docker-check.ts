@@ -1,19 +1,8 @@
 import type { StackDeclaration } from '../../bundle/stack.js';
+import { versionAtLeast } from '../version.js';
 import { preflightCheck, type PreflightCheck } from './schema.js';
 
-/** "24.0.7", "20.10.24+dfsg1" -> [24, 0]; null when it does not start with major.minor. */
-function majorMinor(v: string): [number, number] | null {
-  const m = v.trim().match(/^(\d+)\.(\d+)/);
-  return m ? [Number(m[1]), Number(m[2])] : null;
-}
-
-/** Whether version `have` is at least `min` (both "major.minor[...]"). */
-export function versionAtLeast(have: string, min: string): boolean {
-  const a = majorMinor(have);
-  const b = majorMinor(min);
-  if (!a || !b) return false;
-  return a[0] !== b[0] ? a[0] > b[0] : a[1] >= b[1];
-}
+export { versionAtLeast };
 
 /**
  * Docker: a host running Docker of the stack's minVersion or later is used as it is; otherwise

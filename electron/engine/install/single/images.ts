@@ -71,7 +71,8 @@ export function imagesStageStep(host: string, refs: string[]): Step {
         const r = await stageArtifact(ctx, ref, { label: `${ref} to ${host}` });
         done += ctx.bundle.artifact(ref).size;
         ctx.progress(done, total, 'bytes', `images to ${host}`);
-        if (!ctx.dryRun) ctx.log(`${ref}: ${r.alreadyPresent ? 'already staged' : `sent ${(r.sentBytes / 2 ** 20).toFixed(1)} MiB${r.resumedFrom ? ` (resumed from ${(r.resumedFrom / 2 ** 20).toFixed(1)} MiB)` : ''}`}`);
+        // Exact bytes: how much a resume sent again is checked from these lines.
+        if (!ctx.dryRun) ctx.log(`${ref}: ${r.alreadyPresent ? 'already staged' : `sent ${r.sentBytes} bytes, resumed at byte ${r.resumedFrom} of ${r.size}`}`);
       }
     },
     async verify(ctx) {
