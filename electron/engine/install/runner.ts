@@ -7,6 +7,8 @@ import type { Journal } from './journal.js';
 import { PHASES, stepKey, type Plan, type RunReport, type Step, type StepOutcome, type StepReport } from './types.js';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
+/** Probes run at once per host on the fast path (OpenSSH allows 10 sessions per connection by default). */
+const PROBE_CONCURRENCY = 4;
 
 export interface RunOptions {
   /** The per-host context inputs (target, vars, ...) without the step-specific parts. */
@@ -42,6 +44,30 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunReport> 
   let finished = 0;
   const total = plan.steps.length;
   const { onEvent, task, dryRun, journal } = opts;
+  const allDoneReasons = new Map<string, string>();
+
+  /** Every probe, PROBE_CONCURRENCY at a time per host; true when all say done (any error: false). */
+  async function allDone(p: Plan, o: RunOptions): Promise<boolean> {
+    const byHost = new Map<string, Step[]>();
+    for (const st of p.steps) byHost.set(st.host, [...(byHost.get(st.host) ?? []), st]);
+    const results = await Promise.all(
+      [...byHost.values()].map(async (steps) => {
+        const queue = [...steps];
+        let ok = true;
+        const worker = async () => {
+          for (let st = queue.shift(); st && ok; st = queue.shift()) {
+            const ctx = createStepContext({ ...o.context(st.host), dryRun: false, signal: o.signal, task, onEvent }, { commands: [] }, AbortSignal.any([o.signal, AbortSignal.timeout(60_000)]));
+            const r = await st.probe(ctx).catch(() => ({ done: false, reason: '' }));
+            if (!r.done) ok = false;
+            else allDoneReasons.set(stepKey(st), r.reason);
+          }
+        };
+        await Promise.all(Array.from({ length: PROBE_CONCURRENCY }, worker));
+        return ok;
+      }),
+    );
+    return results.every(Boolean);
+  }
 
   const finish = (step: Step, r: StepReport) => {
     reports.set(stepKey(step), r);
@@ -103,6 +129,15 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunReport> 
     return { ...base, outcome, reason: cancelled ? 'cancelled' : 'failed', error, commands: recorder.commands, durationMs };
   };
 
+  // Fast path of a re-run on an installed site: every probe at once (a few per host, under
+  // sshd's MaxSessions); when all say done there is nothing to order, and the run takes as long
+  // as the slowest probe instead of the sum of all. Otherwise the lanes run as usual.
+  if (!dryRun && !opts.inDoubt?.size && (await allDone(plan, opts))) {
+    for (const step of plan.steps) finish(step, { host: step.host, id: step.id, title: step.title, phase: step.phase, outcome: 'ok', action: 'none', reason: allDoneReasons.get(stepKey(step)) ?? 'done' });
+    for (const step of plan.steps) journal?.write({ type: 'outcome', host: step.host, step: step.id, outcome: 'ok', reason: reports.get(stepKey(step))!.reason });
+  } else await runLanes();
+
+  async function runLanes() {
   const lanes = [...new Set(plan.steps.map((s) => s.host))].map(async (host) => {
     const steps = plan.steps.filter((s) => s.host === host).sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase));
     for (const step of steps) {
@@ -116,6 +151,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunReport> 
     }
   });
   await Promise.all(lanes);
+  }
 
   const steps = plan.steps.map((s) => reports.get(stepKey(s))!);
   const changed: Record<string, string[]> = {};
