@@ -11,7 +11,7 @@
  */
 import { readFile, readdir, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,17 +19,13 @@ import type { ApplianceEvent } from '../../electron/engine/events/index.js';
 import { installSite } from '../../electron/engine/install/index.js';
 import { readJournal, type JournalEntry } from '../../electron/engine/install/journal.js';
 import { labDown, labStatus, labUp, type LabNode, type LabStatus } from '../../electron/engine/lab/index.js';
-import { planFromLab } from '../../electron/engine/network/lab-preset.js';
-import { siteContext } from '../../electron/engine/network/index.js';
-import { hostSecretKeys, loadSite, readSecrets, updateSecrets, updateSite } from '../../electron/engine/site/index.js';
+import { readSecrets } from '../../electron/engine/site/index.js';
+import { DEMO_BUNDLE as BUNDLE, DEMO_PUBKEY as PUBKEY, REPO, makeInstallSite } from '../support/install-lab-site.js';
 import { sshFingerprint } from '../../electron/engine/targets/index.js';
 import { defaultTrustDirs } from '../../electron/engine/bundle/index.js';
 import { testLabName } from '../support/lab-name.js';
 import { nodeExec } from './support/lab.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
-const BUNDLE = join(REPO, 'bundles/out/demo');
-const PUBKEY = join(REPO, 'bundles/out/keys/demo.pub.pem');
 const NAME = testLabName('ins');
 const PASS = 'install-test-passphrase-1';
 const STAGING = '/data/airgap-appliance/staging';
@@ -101,23 +97,6 @@ function passwordLogin(n: LabNode, user: string, password: string): Promise<'ok'
   });
 }
 
-/** A site for one node of the lab: engineer with the lab key and its sudo password, the lab's plan, the lab sizing profile, a CA. */
-async function makeSite(dir: string, n: LabNode, engineerPassword: string): Promise<void> {
-  const run = (args: string[]) => execa(process.execPath, [join(REPO, 'bin/appliance.js'), ...args, '--passphrase-file', passFile], { cwd: REPO });
-  await run(['site', 'init', dir, '--name', `Install test ${n.name}`, '--topology', 'single', '--from-lab', '--lab-name', NAME]);
-  await updateSite(dir, (c) => {
-    c.hosts = c.hosts.filter((h) => h.name === n.name).map((h) => ({ ...h, user: 'engineer' }));
-    (c as Record<string, unknown>).install = { profile: 'lab' };
-  });
-  const site = await loadSite(dir);
-  await updateSite(dir, (c) => {
-    c.network = planFromLab(lab, siteContext(site));
-  });
-  await updateSecrets(dir, PASS, { [hostSecretKeys(n.name).password]: engineerPassword });
-  await run(['pki', 'init', '--site', dir]);
-  await run(['pki', 'issue', '--site', dir]);
-}
-
 (canRun ? describe : describe.skip)(`single-server install from a bare node (own lab ${NAME})`, () => {
   beforeAll(async () => {
     // Cached after the first build: checks the bundle matches its spec and the engine (a stale one has no stack).
@@ -131,11 +110,10 @@ async function makeSite(dir: string, n: LabNode, engineerPassword: string): Prom
     await labUp({ name: NAME, nodes: 2, nodeSegments: { node1: 'app', node2: 'app' }, dataSize: '6G', nodeDataSizes: { node2: '200M' } });
     lab = await labStatus({ name: NAME });
     [node, small] = [lab.nodes[0]!, lab.nodes[1]!];
-    const engineer = JSON.parse(await readFile(join(lab.stateDir, 'labs', NAME, 'secrets.json'), 'utf8')).engineerPassword as string;
     siteDir = join(work, 'site');
     smallSite = join(work, 'small-site');
-    await makeSite(siteDir, node, engineer);
-    await makeSite(smallSite, small, engineer);
+    await makeInstallSite({ dir: siteDir, lab, node, passphrase: PASS, passFile });
+    await makeInstallSite({ dir: smallSite, lab, node: small, passphrase: PASS, passFile });
     // A root password, so "root cannot log in with a password" is tested with the right one.
     await nodeExec(node, ['chpasswd'], { input: `root:${PASS}-root\n` });
   }, 1_800_000);
