@@ -16,6 +16,9 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectDockerArchive } from '../../electron/engine/bundle-images/index.js';
 import { describeWithLab, nodeExec, sshArgs, testLab, type LabNode } from './support/lab.js';
+import { waitFor as waitUntil } from '../support/wait-for.js';
+
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs?: number): Promise<T> => waitUntil(what, fn, timeoutMs, 500);
 
 const REPO = resolve(import.meta.dirname, '../..');
 const BUNDLE = join(REPO, 'bundles/out/demo');
@@ -47,20 +50,6 @@ let certDir: string;
 
 const docker = (argv: string[], opts: { input?: string; reject?: boolean; timeoutMs?: number } = {}) => nodeExec(node, ['docker', ...argv], opts);
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 async function waitHealthy(container: string): Promise<void> {
   await waitFor(`${container} to be healthy`, async () => {

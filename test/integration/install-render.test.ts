@@ -20,6 +20,9 @@ import { DEMO_STACK, demoInput } from '../../electron/engine/install/render/demo
 import { renderComposeProject, stackDirectories, stackPaths, type ComposeRenderInput, type RenderedStackFile } from '../../electron/engine/install/render/index.js';
 import { ensureLab } from '../support/ensure-lab.js';
 import { nodeExec, sshArgs, testLabName } from './support/lab.js';
+import { waitFor as waitUntil } from '../support/wait-for.js';
+
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs?: number): Promise<T> => waitUntil(what, fn, timeoutMs, 2000);
 
 const NAME = testLabName('hc');
 const REPO = resolve(import.meta.dirname, '../..');
@@ -84,20 +87,6 @@ async function promQuery(query: string): Promise<string> {
   return (await compose(['exec', '-T', 'monitoring', 'promtool', 'query', 'instant', 'http://localhost:9090', query])).stdout;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 async function cleanup(): Promise<void> {
   await compose(['down', '-v', '-t', '5'], { reject: false, timeoutMs: 180_000 });

@@ -24,6 +24,7 @@ import { DEMO_BUNDLE as BUNDLE, DEMO_PUBKEY as PUBKEY, REPO, makeInstallSite } f
 import { sshFingerprint } from '../../electron/engine/targets/index.js';
 import { defaultTrustDirs } from '../../electron/engine/bundle/index.js';
 import { testLabName } from '../support/lab-name.js';
+import { waitFor } from '../support/wait-for.js';
 import { nodeExec } from './support/lab.js';
 
 const NAME = testLabName('ins');
@@ -65,15 +66,6 @@ async function finished(p: ResultPromise<{ reject: false; all: true; env: Record
   return r;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 /** Size of the part file an upload is growing on the node, or 0. */
 async function partBytes(): Promise<number> {
@@ -136,7 +128,7 @@ function passwordLogin(n: LabNode, user: string, password: string): Promise<'ok'
 
   it('kill -9 during the image transfer, then a dropped link, then --resume sends only what is missing', async () => {
     const first = cli(['--bundle', BUNDLE]);
-    await until('an image part file of 20 MB on the node', async () => (await partBytes()) > 20e6, 600_000);
+    await waitFor('an image part file of 20 MB on the node', async () => (await partBytes()) > 20e6, 600_000, 300);
     first.kill('SIGKILL');
     const killed = await finished(first);
     expect(killed.signal).toBe('SIGKILL');
@@ -147,7 +139,7 @@ function passwordLogin(n: LabNode, user: string, password: string): Promise<'ok'
 
     const second = cli(['--resume']);
     const start = await partBytes();
-    await until('the resumed part file to grow by 20 MB', async () => (await partBytes()) > start + 20e6 || (await partBytes()) === 0, 600_000);
+    await waitFor('the resumed part file to grow by 20 MB', async () => (await partBytes()) > start + 20e6 || (await partBytes()) === 0, 600_000, 300);
     // The node's cable: its veth end sits in the lab router's namespace (segmented lab).
     const link = (state: 'up' | 'down') => execa('ip', ['-n', `${NAME}-rtr`, 'link', 'set', `labv1-${NAME}`, state]);
     await link('down');
@@ -158,7 +150,7 @@ function passwordLogin(n: LabNode, user: string, password: string): Promise<'ok'
     // Resume until docker load runs, then kill that run too.
     const third = cli(['--resume']);
     let sawLoad = false;
-    await until(
+    await waitFor(
       'docker load on the node',
       async () => {
         const r = await nodeExec(node, ['pgrep', '-f', 'docker load'], { reject: false });
@@ -166,6 +158,7 @@ function passwordLogin(n: LabNode, user: string, password: string): Promise<'ok'
         return sawLoad || third.exitCode !== null;
       },
       900_000,
+      300,
     );
     third.kill('SIGKILL');
     const out = String((await finished(third)).all);

@@ -71,7 +71,8 @@ export const siteCalls = {
     input: z
       .object({
         dir: Dir,
-        passphrase: Passphrase,
+        // Absent when the site is unlocked in this window's session (site.unlock).
+        passphrase: Passphrase.optional(),
         host: z
           .object({
             name: HostName,
@@ -103,7 +104,7 @@ export const siteCalls = {
   }),
   'targets.test': call({
     summary: 'On every host in parallel: TCP reachability, SSH login with the pinned host key, sudo, free disk.',
-    input: z.object({ dir: Dir, passphrase: Passphrase, hosts: z.array(HostName).optional(), connectTimeoutMs: z.number().int().min(500).max(120_000).optional() }).strict(),
+    input: z.object({ dir: Dir, passphrase: Passphrase.optional(), hosts: z.array(HostName).optional(), connectTimeoutMs: z.number().int().min(500).max(120_000).optional() }).strict(),
     output: z.object({ ok: z.boolean(), results: z.array(TargetTestResultSchema) }),
   }),
 };

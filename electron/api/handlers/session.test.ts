@@ -76,6 +76,18 @@ describe('site.unlock / site.lock / site.session through the dispatcher', () => 
     expect(out).not.toContain(PASS);
   }, 60_000);
 
+  it('site.addHost and targets.test on an unlocked site need no passphrase; locked, they ask', async () => {
+    const d = createDispatcher({ host: 'console', paths });
+    const host = { name: 'ghost', address: '127.0.0.1', port: 1, user: 'admin', role: 'mgmt', auth: 'password' };
+    const add = (owner: string) => d.dispatch('site.addHost', { task: `a-${owner}`, input: { dir, host, password: 'Ghost-Pw-123', replace: true } }, () => {}, owner);
+    expect(await add('socket:7')).toMatchObject({ ok: false, error: { code: 'PERMISSION', details: { reason: 'locked' } } });
+    expect((await d.dispatch('site.unlock', { task: 'u', input: { dir, passphrase: PASS } }, () => {}, 'socket:7')).ok).toBe(true);
+    expect(await add('socket:7')).toMatchObject({ ok: true, value: { hosts: expect.arrayContaining([expect.objectContaining({ name: 'ghost', hasSecret: true })]) } });
+    const t = await d.dispatch('targets.test', { task: 't', input: { dir, hosts: ['ghost'] } }, () => {}, 'socket:7');
+    expect(t).toMatchObject({ ok: true, value: { ok: false, results: [{ host: 'ghost', reachable: { ok: false } }] } });
+    d.closeOwner('socket:7');
+  }, 60_000);
+
   it('events and errors of any call mask the passphrase while the site is unlocked', async () => {
     const d = createDispatcher({
       host: 'console',

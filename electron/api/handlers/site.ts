@@ -2,7 +2,7 @@ import { addHost, initSiteWithSecrets, loadSite, readSecrets, siteFromLab, summa
 import { acceptHostKey, scanHostKey, testTargets } from '../../engine/targets/index.js';
 import { ApplianceError } from '../../engine/errors.js';
 import type { HandlerMap } from '../handlers.js';
-import { siteHolds, unlockSite } from '../typed-passphrase.js';
+import { siteHolds, typedPassphrase, unlockSite } from '../typed-passphrase.js';
 
 // A passphrase typed into the renderer is registered for redaction once the site proved it
 // (created with it, or unlocked by it), never on arrival; it lives in the call's secret scope.
@@ -17,14 +17,16 @@ export const siteHandlers = {
   'site.open': async (input) => summarizeSite(await loadSite(input.dir)),
   'site.addHost': async (input) => {
     // The host's password / key passphrase are registered by the engine when it stores them.
-    const site = await addHost(input.dir, input.passphrase, {
+    // Typed, or this window's unlocked session; addHost itself proves it against secrets.enc.
+    const passphrase = typedPassphrase(input.passphrase, 'store the host\'s credentials', input.dir);
+    const site = await addHost(input.dir, passphrase, {
       host: input.host,
       ...(input.password ? { password: input.password } : {}),
       ...(input.keyPassphrase ? { keyPassphrase: input.keyPassphrase } : {}),
       replace: !!input.replace,
     });
-    siteHolds(input.passphrase);
-    return summarizeSite(site, Object.keys(await readSecrets(input.dir, input.passphrase)));
+    siteHolds(passphrase);
+    return summarizeSite(site, Object.keys(await readSecrets(input.dir, passphrase)));
   },
   'site.hostKey.scan': async (input) => {
     const site = await loadSite(input.dir);
