@@ -43,6 +43,9 @@ test('Install: review the plan, install with lanes, cancel, resume, and the resu
     const dataDir = join(repoRoot, 'test-results', 'e2e-data');
     mkdirSync(join(dataDir, 'trusted-keys'), { recursive: true });
     copyFileSync(join(repoRoot, 'bundles', 'out', 'keys', 'demo.pub.pem'), join(dataDir, 'trusted-keys', 'demo.pub.pem'));
+    // Built by the integration suite already (cached); on its own this builds it first (minutes).
+    const build = spawnSync(process.execPath, ['bin/tsx.js', 'scripts/build-demo-bundle.ts'], { cwd: repoRoot, encoding: 'utf8', timeout: 1_500_000 });
+    expect(build.status, build.stderr).toBe(0);
     const verify = spawnSync(process.execPath, ['bin/appliance.js', 'bundle', 'verify', DEMO_BUNDLE], {
       cwd: repoRoot,
       encoding: 'utf8',
