@@ -129,6 +129,9 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunReport> 
     return { ...base, outcome, reason: cancelled ? 'cancelled' : 'failed', error, commands: recorder.commands, durationMs };
   };
 
+  // The overall bar exists from the start (0 of N), not only once a first step finished.
+  onEvent({ type: 'progress', task, label: 'install', done: 0, total, unit: 'steps' });
+
   // Fast path of a re-run on an installed site: every probe at once (a few per host, under
   // sshd's MaxSessions); when all say done there is nothing to order, and the run takes as long
   // as the slowest probe instead of the sum of all. Otherwise the lanes run as usual.
