@@ -8,7 +8,7 @@ import { openVerifiedBundle, type VerifiedBundle } from '../bundle/verified.js';
 import { NetworkPlan } from '../network/index.js';
 import { issueSiteCertificates, pkiPaths, issuedPaths, readServerKeyPem } from '../pki/index.js';
 import { redactText, registerSecret } from '../redact.js';
-import { loadSite, readSecrets, sitePaths, updateSite, type Site } from '../site/index.js';
+import { loadSite, sitePaths, updateSite, type Site } from '../site/index.js';
 import { openTarget, siteAuditSink, type SshTarget } from '../targets/index.js';
 import { siteHostLogin } from './harden/index.js';
 import { Journal, lastRealRun, readJournal } from './journal.js';
@@ -82,7 +82,7 @@ export async function installSite(opts: InstallOptions): Promise<InstallResult> 
     const vars = singleServerVars(site, stack, host);
     const secrets = await ensureStackSecrets(site.dir, opts.passphrase, stack.name, { dryRun });
     const tls = await siteTls(site, opts, dryRun);
-    const siteSecrets = await readSecrets(site.dir, opts.passphrase);
+    const siteSecrets = secrets.all;
     throwIfAborted(opts.signal);
     // Each host on its own: one that cannot be reached is a preflight failure naming it, not an exception.
     const audit = siteAuditSink(site);

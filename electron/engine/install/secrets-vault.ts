@@ -15,7 +15,7 @@ export const stackSecretKey = (stack: string, name: string): string => `stack.${
  * shell-free argv alike. Every value is registered for redaction before anything can log it.
  * In a dry run nothing is written: missing values are stand-ins that are never used on a host.
  */
-export async function ensureStackSecrets(dir: string, passphrase: string, stack: string, opts: { dryRun?: boolean } = {}): Promise<StackSecrets & { created: string[] }> {
+export async function ensureStackSecrets(dir: string, passphrase: string, stack: string, opts: { dryRun?: boolean } = {}): Promise<StackSecrets & { created: string[]; all: Record<string, string> }> {
   const current = await readSecrets(dir, passphrase);
   const missing = STACK_SECRETS.filter((n) => !current[stackSecretKey(stack, n)]);
   const fresh = Object.fromEntries(missing.map((n) => [stackSecretKey(stack, n), randomBytes(24).toString('base64url')]));
@@ -26,6 +26,8 @@ export async function ensureStackSecrets(dir: string, passphrase: string, stack:
   for (const v of values.values()) registerSecret(v);
   return {
     created: opts.dryRun ? [] : [...missing],
+    // Everything secrets.enc holds (host credentials too), so the caller needs no second scrypt.
+    all,
     names: () => [...values.keys()],
     get(name) {
       const v = values.get(name);
