@@ -17,6 +17,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectDockerArchive } from '../../electron/engine/bundle-images/index.js';
 import { describeWithLab, nodeExec, sshArgs, testLab, type LabNode } from './support/lab.js';
 import { waitFor as waitUntil } from '../support/wait-for.js';
+import { DEMO_IMAGE_REFS } from '../support/demo-images.js';
 
 const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs?: number): Promise<T> => waitUntil(what, fn, timeoutMs, 500);
 
@@ -34,16 +35,7 @@ const PG_PASSWORD = 'pg-Demo-Secret-1';
 const REDIS_PASSWORD = 'redis "demo" \\secret';
 const ADMIN_PASSWORD = 'a long admin passphrase';
 
-const REFS: Record<string, string> = {
-  postgres: 'airgap-demo/postgres:15',
-  redis: 'airgap-demo/redis:7',
-  'demo-app': 'airgap-demo/demo-app:0.1.0',
-  nginx: 'airgap-demo/nginx:1.22',
-  prometheus: 'airgap-demo/prometheus:2.42',
-  'node-exporter': 'airgap-demo/node-exporter:1.5',
-  'postgres-exporter': 'airgap-demo/postgres-exporter:0.11',
-  'redis-exporter': 'airgap-demo/redis-exporter:1.45',
-};
+const REFS = DEMO_IMAGE_REFS;
 
 let node: LabNode;
 let certDir: string;

@@ -21,6 +21,7 @@ import { renderComposeProject, stackDirectories, stackPaths, type ComposeRenderI
 import { ensureLab } from '../support/ensure-lab.js';
 import { nodeExec, sshArgs, testLabName } from './support/lab.js';
 import { waitFor as waitUntil } from '../support/wait-for.js';
+import { DEMO_IMAGE_REFS } from '../support/demo-images.js';
 
 const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs?: number): Promise<T> => waitUntil(what, fn, timeoutMs, 2000);
 
@@ -29,16 +30,7 @@ const REPO = resolve(import.meta.dirname, '../..');
 const IMAGES = join(REPO, 'bundles/out/images');
 const FQDN = 'demo.hospital.local';
 const API = 'api.demo.hospital.local';
-const REFS: Record<string, string> = {
-  postgres: 'airgap-demo/postgres:15',
-  redis: 'airgap-demo/redis:7',
-  'demo-app': 'airgap-demo/demo-app:0.1.0',
-  nginx: 'airgap-demo/nginx:1.22',
-  prometheus: 'airgap-demo/prometheus:2.42',
-  'node-exporter': 'airgap-demo/node-exporter:1.5',
-  'postgres-exporter': 'airgap-demo/postgres-exporter:0.11',
-  'redis-exporter': 'airgap-demo/redis-exporter:1.45',
-};
+const REFS = DEMO_IMAGE_REFS;
 /**
  * The running stack's secrets: `#`, `$`, spaces and quotes where the images take them. The
  * PostgreSQL exporter 0.11 builds a DSN from DB_PASSWORD and refuses spaces, # and quotes in
