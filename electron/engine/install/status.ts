@@ -7,7 +7,7 @@ import type { LockHolder } from './schema.js';
 export async function installStatus(dir: string): Promise<{ lastRun: Omit<RunSummary, 'inDoubt'> | null; lastRealRun: RunSummary | null; lock: LockHolder | null }> {
   const site = await loadSite(dir);
   const lock = await readLock(site.dir);
-  const runs = summarizeRuns(await readJournal(sitePaths(site.dir).journal));
+  const runs = summarizeRuns(await readJournal(sitePaths(site.dir).journal), lock ? undefined : undefined);
   const live = (r: RunSummary): RunSummary => (lock && r.state === 'interrupted' && r === runs.at(-1) ? { ...r, state: 'running' } : r);
   const last = runs.at(-1);
   const real = runs.filter((r) => !r.dryRun).at(-1);

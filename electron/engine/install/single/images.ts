@@ -99,11 +99,10 @@ export function imagesLoadStep(host: string, refs: string[]): Step {
     },
     async apply(ctx) {
       const missing = ctx.dryRun ? refs : await missingImages(ctx, refs);
-      // images.stage verified each staged file's digest before naming it by that digest: hash it again only if it went missing.
-      const staged = ctx.dryRun ? new Map<string, number>() : await stagedSizes(ctx, missing);
       let n = 0;
       for (const ref of missing) {
-        if (!staged.has(ref)) await stageArtifact(ctx, ref);
+        // Staged by images.stage; sent again here if the staged copy went missing meanwhile.
+        await stageArtifact(ctx, ref);
         await ctx.exec(['docker', 'load', '--quiet', '--input', stagedPath(ctx, ref)], { sudo: true, timeoutMs: 30 * 60_000 });
         const want = ctx.bundle.artifact(ref).imageId;
         if (!ctx.dryRun && want) {
